@@ -1,0 +1,32 @@
+"""API on a tenant's host: everything acts inside that tenant."""
+
+from django.urls import path
+
+from api.urls_common import urlpatterns as common
+from api.views import team
+
+app_name = "api"
+
+urlpatterns = [
+    *common,
+    path("me/membership/", team.MyMembershipView.as_view(), name="my_membership"),
+    path("team/members/", team.MemberListView.as_view(), name="members"),
+    path("team/members/<int:pk>/", team.MemberDetailView.as_view(), name="member"),
+    path(
+        "team/members/<int:pk>/deactivate/",
+        team.MemberDeactivateView.as_view(),
+        name="member_deactivate",
+    ),
+    path(
+        "team/members/<int:pk>/reactivate/",
+        team.MemberReactivateView.as_view(),
+        name="member_reactivate",
+    ),
+    path("team/invitations/", team.InvitationListView.as_view(), name="invitations"),
+    path(
+        "team/invitations/<int:pk>/revoke/",
+        team.InvitationRevokeView.as_view(),
+        name="invitation_revoke",
+    ),
+    path("team/invitations/accept/", team.InvitationAcceptView.as_view(), name="invitation_accept"),
+]

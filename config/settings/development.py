@@ -1,0 +1,8 @@
+"""Local development: debug pages, the local outbox and port 8000 in generated links."""
+
+from config.env import env_bool, env_str
+from config.settings.base import *  # noqa: F403
+
+DEBUG = env_bool("DJANGO_DEBUG", default=True)
+SITE_PORT = env_str("SITE_PORT", "8000")
+OUTBOX_PAGE_ENABLED = env_bool("OUTBOX_PAGE_ENABLED", default=True)

@@ -1,0 +1,18 @@
+"""URLs of the root domain (public schema): sign-up, login, console, public API."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("web.urls_public")),
+    path("accounts/", include("accounts.urls")),
+    path("notifications/", include("notifications.urls")),
+    path("api/v1/", include("api.urls_public")),
+    path("admin/", admin.site.urls),
+]
+
+if settings.OUTBOX_PAGE_ENABLED:
+    urlpatterns.append(path("dev/outbox/", include("notifications.urls_outbox")))
+
+handler404 = "web.views.page_not_found"

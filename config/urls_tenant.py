@@ -1,0 +1,17 @@
+"""URLs of a tenant's subdomain (agency or marketplace schema)."""
+
+from django.conf import settings
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("web.urls_tenant")),
+    path("accounts/", include("accounts.urls")),
+    path("team/", include("accounts.urls_team")),
+    path("notifications/", include("notifications.urls")),
+    path("api/v1/", include("api.urls_tenant")),
+]
+
+if settings.OUTBOX_PAGE_ENABLED:
+    urlpatterns.append(path("dev/outbox/", include("notifications.urls_outbox")))
+
+handler404 = "web.views.page_not_found"

@@ -1,0 +1,1 @@
+"""Tenant-schema models of the meetings domain (built by their own issues)."""

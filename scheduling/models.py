@@ -1,0 +1,1 @@
+"""Tenant-schema models of the scheduling domain (built by their own issues)."""

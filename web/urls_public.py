@@ -1,0 +1,14 @@
+from django.urls import path
+
+from tenants import views as tenant_views
+from web import views
+
+app_name = "web"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("choose/", views.choose_membership, name="choose"),
+    path("console/", views.console, name="console"),
+    path("signup/agency/", tenant_views.agency_signup_page, name="agency_signup"),
+]
