@@ -1,20 +1,25 @@
 """Test runs: real PostgreSQL and Valkey, fast password hashing, emails in the outbox."""
 
+from config.env import env_int, env_str
 from config.settings.base import *  # noqa: F403
-from config.settings.base import CACHES, REDIS_URL
+from config.settings.base import CACHES, DATABASES, REDIS_URL, SIMPLE_JWT
 
 DEBUG = False
 SECRET_KEY = "test-secret-key-not-for-production-0123456789abcdef"  # noqa: S105
-SIMPLE_JWT["SIGNING_KEY"] = SECRET_KEY  # noqa: F405
+SIMPLE_JWT["SIGNING_KEY"] = SECRET_KEY
 # Hashing cost is not under test; Argon2 at full strength would dominate the suite's time.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 ALLOWED_HOSTS = [".localhost", "localhost", "testserver"]
 OUTBOX_PAGE_ENABLED = True
 
-# Tests share the developer's Valkey; keys and queues get their own namespace.
+# Tests may share a developer's Valkey: they use their own database number, which the
+# suite flushes between tests, and their own queue.
+TEST_REDIS_URL = REDIS_URL.rsplit("/", 1)[0] + f"/{env_int('TEST_REDIS_DB', 15)}"
+# Separate names let several test runs share one server without trampling each other.
+DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME", "test_educonnect")}
 for cache in CACHES.values():
-    cache["KEY_PREFIX"] = "test-" + cache["KEY_PREFIX"]
-CELERY_BROKER_URL = REDIS_URL
+    cache["LOCATION"] = TEST_REDIS_URL
+CELERY_BROKER_URL = TEST_REDIS_URL
 CELERY_TASK_DEFAULT_QUEUE = "educonnect-test"
 # Tasks run in-process unless a test starts a real worker (see tests/test_celery_worker.py).
 CELERY_TASK_ALWAYS_EAGER = True

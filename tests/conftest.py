@@ -1,0 +1,145 @@
+"""The tenant test harness: tenants, hosts, people per role, and clients bound to a host.
+
+Tenants made in a test are created inside its transaction (schema included: DDL is
+transactional in PostgreSQL), so they vanish with the rollback. Tests that commit
+(``transactional_db``: browser and Celery-worker tests) drop the schemas they made.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.conf import settings
+from django.core.cache import caches
+from django.db import connection
+from django.test import Client
+from rest_framework.test import APIClient
+
+from accounts.models import Membership, User
+from accounts.services.tokens import token_pair_issue
+from tenants.models import Tenant
+from tenants.selectors import host_for_slug
+from tenants.services import agency_provision, marketplace_tenant_ensure, public_tenant_ensure
+from tests.factories import PASSWORD, MembershipFactory, UserFactory
+
+ROLES = [role.value for role in Membership.Role]
+
+
+@pytest.fixture(autouse=True)
+def _clean_caches():
+    """Rate-limit counters and cached values never leak from one test into another."""
+    for alias in settings.CACHES:
+        caches[alias].clear()
+
+
+@pytest.fixture(autouse=True)
+def _public_schema():
+    """Every test starts (and ends) in the public schema."""
+    connection.set_schema_to_public()
+    yield
+    connection.set_schema_to_public()
+
+
+@pytest.fixture
+def password() -> str:
+    return PASSWORD
+
+
+@pytest.fixture
+def public_tenant(db) -> Tenant:
+    return public_tenant_ensure()
+
+
+@pytest.fixture
+def tenant_factory(request, public_tenant) -> Callable[..., Tenant]:
+    """Make agencies; in committing tests, drop their schemas afterwards."""
+    made: list[Tenant] = []
+
+    def make(
+        slug: str = "acme",
+        name: str | None = None,
+        owner: User | None = None,
+        time_zone: str = "Europe/London",
+    ) -> Tenant:
+        owner = owner or UserFactory(email=f"owner@{slug}.test")
+        tenant = agency_provision(
+            name=name or slug.title(), slug=slug, owner=owner, time_zone=time_zone
+        )
+        made.append(tenant)
+        return tenant
+
+    yield make
+    if "transactional_db" in request.fixturenames or "live_server" in request.fixturenames:
+        connection.set_schema_to_public()
+        for tenant in made:
+            if Tenant.objects.filter(pk=tenant.pk).exists():
+                tenant.delete(force_drop=True)
+
+
+@pytest.fixture
+def acme(tenant_factory) -> Tenant:
+    return tenant_factory("acme", "Acme Tutoring")
+
+
+@pytest.fixture
+def globex(tenant_factory) -> Tenant:
+    return tenant_factory("globex", "Globex Learning", time_zone="America/New_York")
+
+
+@pytest.fixture
+def marketplace(public_tenant) -> Tenant:
+    return marketplace_tenant_ensure()
+
+
+@pytest.fixture
+def member() -> Callable[..., Membership]:
+    """``member(tenant, "tutor")`` → a verified user with that role in that tenant."""
+
+    def make(tenant: Tenant, role: str = Membership.Role.STUDENT, **user_fields) -> Membership:
+        existing = Membership.objects.filter(tenant=tenant, role=role).count()
+        user_fields.setdefault("email", f"{role}{existing or ''}@{tenant.slug}.test")
+        if role == Membership.Role.OWNER and existing:
+            return Membership.objects.get(tenant=tenant, role=role)
+        return MembershipFactory(tenant=tenant, role=role, user=UserFactory(**user_fields))
+
+    return make
+
+
+@pytest.fixture
+def owner(acme) -> Membership:
+    return Membership.objects.select_related("user", "tenant").get(tenant=acme, role="owner")
+
+
+def host_of(tenant: Tenant | None) -> str:
+    if tenant is None or tenant.is_public:
+        return settings.ROOT_DOMAIN
+    return host_for_slug(tenant.slug)
+
+
+@pytest.fixture
+def web_client() -> Callable[..., Client]:
+    """``web_client(tenant, user=None)`` → a browser-like client on that tenant's host."""
+
+    def make(tenant: Tenant | None = None, user: User | None = None) -> Client:
+        client = Client(HTTP_HOST=host_of(tenant))
+        if user is not None:
+            client.force_login(user, backend="accounts.backends.EmailBackend")
+        return client
+
+    return make
+
+
+@pytest.fixture
+def api_client() -> Callable[..., APIClient]:
+    """``api_client(tenant, user=None)`` → an API client on that host, with a bearer token."""
+
+    def make(tenant: Tenant | None = None, user: User | None = None) -> APIClient:
+        client = APIClient(HTTP_HOST=host_of(tenant))
+        if user is not None:
+            target = tenant or public_tenant_ensure()
+            client.tokens = token_pair_issue(user=user, tenant=target)
+            client.credentials(HTTP_AUTHORIZATION=f"Bearer {client.tokens['access']}")
+        return client
+
+    return make
