@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import F
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -66,7 +67,7 @@ def notification_email_deliver(*, notification_id: int) -> bool:
     send it; a retry after a failure sends it again only if it never went out.
     """
     notification = (
-        Notification.objects.select_for_update()
+        Notification.objects.select_for_update(of=("self",))
         .select_related("user")
         .filter(pk=notification_id)
         .first()
@@ -103,11 +104,17 @@ def notification_email_deliver(*, notification_id: int) -> bool:
     return True
 
 
-def notification_email_failed(*, notification_id: int, error: str) -> None:
-    """Record that an email could not be sent after every retry."""
-    Notification.objects.filter(pk=notification_id).update(
-        email_status=Notification.EmailStatus.FAILED, email_error=error[:500]
-    )
+def notification_email_failed(*, notification_id: int, error: str, final: bool) -> None:
+    """Record a failed attempt to send an email; after the last retry, mark it failed.
+
+    The attempt that failed was rolled back with its transaction, so it is counted here.
+    """
+    changes = {"email_attempts": F("email_attempts") + 1, "email_error": error[:500]}
+    if final:
+        changes["email_status"] = Notification.EmailStatus.FAILED
+    Notification.objects.filter(
+        pk=notification_id, email_status=Notification.EmailStatus.PENDING
+    ).update(**changes)
 
 
 def notification_mark_read(*, user, notification_ids: list[int] | None = None) -> int:

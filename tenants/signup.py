@@ -29,6 +29,7 @@ def agency_signup(
     """Sign up an agency; a new owner must confirm their email before signing in."""
     rate_limit_consume("register", ip=client_ip(request), account=email or None)
     if owner is None:
+        # Collect every problem at once: the slug's and the owner's fields together.
         errors: dict[str, list[str]] = {}
         for field, value in (("email", email), ("password", password), ("first_name", first_name)):
             if not value:
@@ -37,16 +38,20 @@ def agency_signup(
             agency_slug_validate(slug)
         except ValidationError as error:
             errors.update(error.message_dict)
+        if not errors.keys() & {"email", "password", "first_name"}:
+            try:
+                owner = user_build(
+                    email=email,
+                    password=password,
+                    first_name=first_name,
+                    last_name=last_name,
+                    time_zone=time_zone,
+                    locale=locale,
+                )
+            except ValidationError as error:
+                errors.update(error.message_dict)
         if errors:
-            raise ValidationError(errors)
-        owner = user_build(
-            email=email,
-            password=password,
-            first_name=first_name,
-            last_name=last_name,
-            time_zone=time_zone,
-            locale=locale,
-        )
+            raise ValidationError(errors)  # the transaction drops a user already built
         audit_record(action="auth.registered", actor=owner, target=owner, request=request)
         email_verification_send(user=owner)
     return agency_provision(

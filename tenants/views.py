@@ -66,7 +66,7 @@ def agency_signup_page(request) -> HttpResponse:
                 {
                     "tenant": tenant,
                     "needs_verification": not signed_in,
-                    "email": form.cleaned_data["email"],
+                    "email": form.cleaned_data.get("email", ""),
                 },
             )
     return render(
