@@ -57,12 +57,18 @@ def main() -> None:
             tenant.delete(force_drop=True)
         owner.delete()
         connection.close()
+    tenth = max(1, count // 10)
+    first, last = durations[:tenth], durations[-tenth:]
     durations.sort()
     p95 = durations[int(len(durations) * 0.95) - 1]
     print(f"provisioned {count} agencies on top of {existing} tenants")
     print(
         f"seconds per agency: mean {statistics.mean(durations):.3f}  "
         f"median {statistics.median(durations):.3f}  p95 {p95:.3f}  max {durations[-1]:.3f}"
+    )
+    print(
+        f"first {tenth}: mean {statistics.mean(first):.3f} s; last {tenth}: mean "
+        f"{statistics.mean(last):.3f} s (growth with the number of tenants)"
     )
     print(f"target < 1.000 s each: {'met' if durations[-1] < 1 else 'NOT met'}")
 
