@@ -40,7 +40,7 @@ class RegisterForm(forms.Form):
     first_name = forms.CharField(label="First name", max_length=150)
     last_name = forms.CharField(label="Last name", max_length=150, required=False)
     email = forms.EmailField(
-        label="Email", widget=forms.EmailInput(attrs={"autocomplete": "email"})
+        label="Email", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
     )
     password = forms.CharField(
         label="Password",

@@ -69,11 +69,14 @@ def login_page(request) -> HttpResponse:
 
 def login_second_factor(request) -> HttpResponse:
     pending = request.session.get(_PENDING_KEY)
-    if not pending or time.time() - pending["at"] > _PENDING_MAX_AGE:
+    user = None
+    if pending and time.time() - pending["at"] <= _PENDING_MAX_AGE:
+        # Re-read: the account may have been deactivated since the password step.
+        user = User.objects.filter(pk=pending["user"], is_active=True).first()
+    if user is None:
         request.session.pop(_PENDING_KEY, None)
         messages.info(request, "Please sign in again.")
         return redirect("accounts:login")
-    user = User.objects.get(pk=pending["user"])
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

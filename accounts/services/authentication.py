@@ -6,7 +6,11 @@ from django.contrib.auth import authenticate
 
 from accounts.models import Membership, User, UserManager
 from accounts.ratelimits import rate_limit_check, rate_limit_consume
-from accounts.services.two_factor import second_factor_required, second_factor_verify
+from accounts.services.two_factor import (
+    InvalidCodeError,
+    second_factor_required,
+    second_factor_verify,
+)
 from audit.services import audit_record, client_ip
 from config.errors import ApplicationError
 
@@ -86,6 +90,12 @@ def user_sign_in_check(
             raise ApplicationError(
                 "Enter the code from your authenticator app.", code="otp_required", status=401
             )
-        second_factor_verify(user=user, code=otp, request=request)
+        try:
+            second_factor_verify(user=user, code=otp, request=request)
+        except InvalidCodeError as error:
+            # Signing in, a wrong code means "not authenticated", like a wrong password.
+            raise ApplicationError(
+                error.message, code=error.code, status=401, extra=error.extra
+            ) from error
     audit_record(action="auth.login", actor=user, data={"via": scope}, request=request)
     return user

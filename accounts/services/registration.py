@@ -8,7 +8,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes, force_str
@@ -23,6 +23,7 @@ from tenants.selectors import root_url
 from tenants.validators import validate_time_zone
 
 _VERIFY_SALT = "accounts.email-verification"
+_EMAIL_TAKEN = "An account with this email address already exists."
 
 
 def user_fields_validate(
@@ -35,13 +36,17 @@ def user_fields_validate(
 ) -> dict[str, list[str]]:
     """Field errors for a new account's details (the password is checked separately)."""
     errors: dict[str, list[str]] = {}
+    max_email_length = User._meta.get_field("email").max_length
     try:
         validate_email(email)
     except ValidationError:
         errors["email"] = ["Enter a valid email address."]
     else:
-        if User.objects.filter(email=email).exists():
-            errors["email"] = ["An account with this email address already exists."]
+        # validate_email allows 320 characters; the column holds fewer.
+        if len(email) > max_email_length:
+            errors["email"] = [f"Use at most {max_email_length} characters."]
+        elif User.objects.filter(email__iexact=email).exists():
+            errors["email"] = [_EMAIL_TAKEN]
     if not first_name.strip():
         errors["first_name"] = ["Enter your first name."]
     if len(first_name) > 150:
@@ -87,7 +92,12 @@ def user_build(
     if errors:
         raise ValidationError(errors)
     user.set_password(password)
-    user.save()
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as error:
+        # Another request (a double-clicked form) took the address since the check above.
+        raise ValidationError({"email": [_EMAIL_TAKEN]}) from error
     return user
 
 
@@ -196,7 +206,9 @@ def password_reset_request(*, email: str, request=None) -> None:
 def password_reset_user(*, uidb64: str, token: str) -> User:
     """The account a reset link belongs to, if the link is still good."""
     try:
-        user = User.objects.filter(pk=int(force_str(urlsafe_base64_decode(uidb64)))).first()
+        user = User.objects.filter(
+            pk=int(force_str(urlsafe_base64_decode(uidb64))), is_active=True
+        ).first()
     except (TypeError, ValueError, OverflowError):
         user = None
     if user is None or not default_token_generator.check_token(user, token):

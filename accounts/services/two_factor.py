@@ -24,6 +24,11 @@ def _code_hash(code: str) -> str:
     return hashlib.sha256(normalised.encode()).hexdigest()
 
 
+def _totp_digits(code: str | None) -> str:
+    """An authenticator code as typed: apps show "123 456", so spaces are not part of it."""
+    return "".join((code or "").split())
+
+
 class InvalidCodeError(ApplicationError):
     def __init__(self) -> None:
         super().__init__(
@@ -62,7 +67,7 @@ def totp_enrol_confirm(*, user: User, code: str, request=None) -> list[str]:
         raise ApplicationError(
             "Start setting up two-factor authentication first.", code="no_pending_device"
         )
-    if not device.verify_token((code or "").strip()):
+    if not device.verify_token(_totp_digits(code)):
         raise InvalidCodeError()
     device.confirmed = True
     device.save(update_fields=["confirmed"])
@@ -97,6 +102,8 @@ def recovery_codes_remaining(*, user: User) -> int:
 
 def totp_disable(*, user: User, code: str, request=None) -> None:
     """Turn two-factor off; needs a current code (or a recovery code)."""
+    if not second_factor_required(user=user):
+        raise ApplicationError("Two-factor authentication is already off.", code="not_enabled")
     second_factor_verify(user=user, code=code, request=request)
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).delete()
@@ -121,7 +128,8 @@ def second_factor_verify(*, user: User, code: str, request=None) -> str:
     with transaction.atomic():
         device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True).first()
         # verify_token refuses a code used before (last_t) and throttles repeated failures.
-        if device is not None and code.isdigit() and device.verify_token(code):
+        digits = _totp_digits(code)
+        if device is not None and digits.isdigit() and device.verify_token(digits):
             return "totp"
         recovery = (
             RecoveryCode.objects.select_for_update()
