@@ -62,6 +62,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self) -> str:
         return self.email
 
+    def clean(self) -> None:
+        # Forms (the admin's included) store addresses the way sign-in looks them up.
+        super().clean()
+        self.email = UserManager.normalize_email(self.email)
+
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()

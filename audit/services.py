@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest
 
@@ -11,12 +12,24 @@ from audit.models import AuditEntry
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
-    """The caller's address; behind our proxy the first hop of X-Forwarded-For."""
+    """The caller's address, as seen by the nearest proxy we run.
+
+    Clients can write anything into X-Forwarded-For; only the entries our own proxies
+    appended (the last ``TRUSTED_PROXY_COUNT``) are believed, so nobody escapes the
+    per-IP rate limits by inventing addresses.
+    """
     if request is None:
         return None
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    address = forwarded.split(",")[0].strip() if forwarded else request.META.get("REMOTE_ADDR")
-    return address or None
+    hops = settings.TRUSTED_PROXY_COUNT
+    if hops:
+        forwarded = [
+            entry.strip()
+            for entry in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+            if entry.strip()
+        ]
+        if len(forwarded) >= hops:
+            return forwarded[-hops]
+    return request.META.get("REMOTE_ADDR") or None
 
 
 def audit_record(

@@ -31,7 +31,6 @@ def credentials_check(
     password: str,
     tenant,
     request=None,
-    scope: str = "login",
 ) -> User:
     """The account these credentials open, allowed into ``tenant``; else ApplicationError.
 
@@ -40,11 +39,11 @@ def credentials_check(
     """
     email = UserManager.normalize_email(email)
     ip = client_ip(request)
-    rate_limit_check(scope, ip=ip, account=email)
-    rate_limit_consume(scope, ip=ip)
+    rate_limit_check("login", ip=ip, account=email)
+    rate_limit_consume("login", ip=ip)
     user = authenticate(request, email=email, password=password)
     if user is None:
-        rate_limit_consume(scope, account=email)
+        rate_limit_consume("login", account=email)
         audit_record(action="auth.login_failed", data={"email": email}, request=request)
         raise ApplicationError(
             "The email address or password is incorrect.", code="invalid_credentials", status=401
@@ -79,12 +78,10 @@ def user_sign_in_check(
     tenant,
     otp: str | None = None,
     request=None,
-    scope: str = "login",
+    via: str = "web",
 ) -> User:
     """Password and (when enrolled) second factor in one step, as the API needs."""
-    user = credentials_check(
-        email=email, password=password, tenant=tenant, request=request, scope=scope
-    )
+    user = credentials_check(email=email, password=password, tenant=tenant, request=request)
     if second_factor_required(user=user):
         if not otp:
             raise ApplicationError(
@@ -97,5 +94,5 @@ def user_sign_in_check(
             raise ApplicationError(
                 error.message, code=error.code, status=401, extra=error.extra
             ) from error
-    audit_record(action="auth.login", actor=user, data={"via": scope}, request=request)
+    audit_record(action="auth.login", actor=user, data={"via": via}, request=request)
     return user

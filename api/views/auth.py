@@ -112,7 +112,7 @@ class TokenObtainView(APIView):
         data.is_valid(raise_exception=True)
         tenant = request._request.tenant
         user = user_sign_in_check(
-            **data.validated_data, tenant=tenant, request=request, scope="token"
+            **data.validated_data, tenant=tenant, request=request, via="token"
         )
         return Response(tokens.token_pair_issue(user=user, tenant=tenant, request=request))
 

@@ -25,6 +25,9 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", [ROOT_DOMAIN, f".{ROOT_DOMAIN}"
 SITE_SCHEME = env_str("SITE_SCHEME", "http")
 # Port appended to generated absolute links (development servers run on :8000).
 SITE_PORT = env_str("SITE_PORT", "")
+# How many reverse proxies of ours stand in front of Django (each appends to
+# X-Forwarded-For); 0 means clients connect directly and REMOTE_ADDR is the address.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
 SHARED_APPS = [
     # `tenants` precedes django_tenants so its migrate_schemas (which also keeps the
@@ -193,13 +196,14 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 OTP_TOTP_ISSUER = "EduConnect"
 
-# Rate limits: (attempts, window in seconds) per client IP and per account.
+# Rate limits: (attempts, window in seconds) per client IP and per account. Web and API
+# sign-in share the "login" counters, so both together allow five wrong passwords.
 AUTH_RATE_LIMITS = {
     "login": {"ip": (20, 300), "account": (5, 900)},
-    "register": {"ip": (5, 3600), "account": (3, 3600)},
+    # A school network shares one IP: registration allows a classroom's worth per hour.
+    "register": {"ip": (20, 3600), "account": (5, 3600)},
     "password_reset": {"ip": (5, 3600), "account": (3, 3600)},
     "otp": {"ip": (10, 300), "account": (5, 300)},
-    "token": {"ip": (20, 300), "account": (5, 900)},
 }
 
 # Caches, broker, jobs --------------------------------------------------------------------
