@@ -8,6 +8,18 @@ this module, so a default set at import would win over the one chosen afterwards
 
 from tenant_schemas_celery.app import CeleryApp
 
+
+def _installed_apps() -> list[str]:
+    from django.apps import apps
+
+    return [config.name for config in apps.get_app_configs()]
+
+
 app = CeleryApp("educonnect")
+# Shared tasks resolve to the default app in threads other than the importing one (a
+# threaded web server, the test live server); a library may have made its own first.
+app.set_default()
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks()
+# Named here rather than left to Celery's Django fixup, which only exists when the
+# settings module was chosen before this import (a worker run by pytest has none).
+app.autodiscover_tasks(_installed_apps)

@@ -16,7 +16,8 @@ def notification_email_send(self, notification_id: int) -> bool:
     try:
         return notification_email_deliver(notification_id=notification_id)
     except _TRANSIENT as error:
-        if self.request.retries >= self.max_retries:
-            notification_email_failed(notification_id=notification_id, error=repr(error))
+        final = self.request.retries >= self.max_retries
+        notification_email_failed(notification_id=notification_id, error=repr(error), final=final)
+        if final:
             raise
         raise self.retry(exc=error, countdown=min(600, 5 * 2**self.request.retries)) from error

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from django_tenants.utils import schema_context
 
 from notifications.models import OutboxEmail
-from notifications.selectors import notification_list
+from notifications.selectors import notification_list, notification_unread_count
 from notifications.services import notification_mark_read
 
 
@@ -24,10 +24,14 @@ def notification_list_page(request) -> HttpResponse:
 @login_required
 @require_POST
 def notification_read(request) -> HttpResponse:
-    ids = [int(value) for value in request.POST.getlist("id") if value.isdigit()] or None
+    """Mark the posted ``id``s read, or every notification when none is posted."""
+    posted = request.POST.getlist("id")
+    # Ids that are not numbers match nothing; they must not widen to "all".
+    ids = [int(value) for value in posted if value.isdigit()] if posted else None
     notification_mark_read(user=request.user, notification_ids=ids)
     if request.htmx:
-        return render(request, "notifications/_badge.html", {"unread_notifications": 0})
+        unread = notification_unread_count(user=request.user)
+        return render(request, "notifications/_badge.html", {"unread_notifications": unread})
     return redirect("notifications:list")
 
 

@@ -23,8 +23,9 @@ class AgencySignupForm(forms.Form):
     slug = forms.CharField(
         label="Web address",
         max_length=40,
-        help_text=f"Your agency's address: <name>.{settings.ROOT_DOMAIN}. Lower-case letters, "
-        "digits and hyphens.",
+        # Shown unescaped by web/_form.html: no angle brackets.
+        help_text=f"Your agency's address: your-name.{settings.ROOT_DOMAIN}. Lower-case "
+        "letters, digits and hyphens.",
     )
     time_zone = forms.ChoiceField(label="Time zone", choices=TIME_ZONE_CHOICES, initial="UTC")
     first_name = forms.CharField(label="Your first name", max_length=150, required=False)

@@ -2,14 +2,22 @@
 
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_int, env_list, env_str
+from config.env import env_bool, env_int, env_list, env_str, uses_embedded_services
 from config.settings.base import *  # noqa: F403
 from config.settings.base import ROOT_DOMAIN
 
+# Django's own check (security.W009) asks for at least 50 characters.
+_SECRET_KEY_MIN_LENGTH = 50
+
 DEBUG = False
 SECRET_KEY = env_str("DJANGO_SECRET_KEY")
-if not SECRET_KEY or SECRET_KEY.startswith("development-only"):
-    raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set to a long random value")
+if len(SECRET_KEY) < _SECRET_KEY_MIN_LENGTH or SECRET_KEY.startswith("development-only"):
+    raise ImproperlyConfigured(
+        f"DJANGO_SECRET_KEY must be set to a random value of {_SECRET_KEY_MIN_LENGTH}+ characters"
+    )
+# Without them the settings would point at the embedded development servers.
+if uses_embedded_services():
+    raise ImproperlyConfigured("DATABASE_URL and REDIS_URL must name the production servers")
 SIMPLE_JWT["SIGNING_KEY"] = env_str("JWT_SIGNING_KEY") or SECRET_KEY  # noqa: F405
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", [ROOT_DOMAIN, f".{ROOT_DOMAIN}"])
 SITE_SCHEME = "https"
@@ -17,6 +25,7 @@ SITE_PORT = ""
 OUTBOX_PAGE_ENABLED = False
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1)  # nginx (deploy/nginx.conf)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365)

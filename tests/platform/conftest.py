@@ -1,0 +1,61 @@
+"""Fixtures for the platform base: notifications, email backends, the real Celery worker."""
+
+from __future__ import annotations
+
+import smtplib
+from collections.abc import Callable, Iterator
+
+import pytest
+from django.core import mail
+from django.core.mail.backends.locmem import EmailBackend as LocmemEmailBackend
+
+from config.celery import app as celery_app
+from notifications.models import Notification
+from notifications.services import notify
+
+
+class FlakySMTPBackend(LocmemEmailBackend):
+    """Refuses the first ``failures`` sends like a mail server that is down, then delivers."""
+
+    failures = 1
+    calls = 0
+
+    def send_messages(self, messages):
+        type(self).calls += 1
+        if type(self).calls <= type(self).failures:
+            raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+        return super().send_messages(messages)
+
+
+@pytest.fixture
+def flaky_smtp(settings) -> Iterator[type[FlakySMTPBackend]]:
+    """An SMTP backend that fails once, then sends (into ``mail.outbox``).
+
+    Eager tasks that propagate errors raise ``Retry`` instead of running the retry, so
+    the in-process app keeps errors in the result, as a worker would.
+    """
+    propagates = celery_app.conf.task_eager_propagates
+    celery_app.conf.task_eager_propagates = False
+    FlakySMTPBackend.calls = 0
+    FlakySMTPBackend.failures = 1
+    settings.EMAIL_BACKEND = f"{__name__}.FlakySMTPBackend"
+    mail.outbox = []
+    yield FlakySMTPBackend
+    celery_app.conf.task_eager_propagates = propagates
+
+
+@pytest.fixture
+def outbox_backend(settings) -> None:
+    """Emails go to the public schema's outbox, as in development."""
+    settings.EMAIL_BACKEND = "notifications.outbox.OutboxEmailBackend"
+
+
+@pytest.fixture
+def notification_for() -> Callable[..., Notification]:
+    """``notification_for(user, title=...)`` → an in-app notification without email."""
+
+    def make(user, title: str = "Lesson booked", **fields) -> Notification:
+        fields.setdefault("event", "test.event")
+        return notify(user=user, title=title, send_email=False, **fields)
+
+    return make
