@@ -70,7 +70,13 @@ def tenant_factory(request, public_tenant) -> Callable[..., Tenant]:
         return tenant
 
     yield make
-    if "transactional_db" in request.fixturenames or "live_server" in request.fixturenames:
+    marker = request.node.get_closest_marker("django_db")
+    commits = (
+        "transactional_db" in request.fixturenames
+        or "live_server" in request.fixturenames
+        or (marker is not None and marker.kwargs.get("transaction", False))
+    )
+    if commits:
         connection.set_schema_to_public()
         for tenant in made:
             if Tenant.objects.filter(pk=tenant.pk).exists():

@@ -18,6 +18,8 @@ if len(SECRET_KEY) < _SECRET_KEY_MIN_LENGTH or SECRET_KEY.startswith("developmen
 # Without them the settings would point at the embedded development servers.
 if uses_embedded_services():
     raise ImproperlyConfigured("DATABASE_URL and REDIS_URL must name the production servers")
+if ROOT_DOMAIN in {"localhost", ""} or ROOT_DOMAIN.endswith(".localhost"):
+    raise ImproperlyConfigured("ROOT_DOMAIN must name the platform's public domain")
 SIMPLE_JWT["SIGNING_KEY"] = env_str("JWT_SIGNING_KEY") or SECRET_KEY  # noqa: F405
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", [ROOT_DOMAIN, f".{ROOT_DOMAIN}"])
 SITE_SCHEME = "https"

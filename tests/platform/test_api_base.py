@@ -237,3 +237,12 @@ def test_each_signed_in_user_has_their_own_allowance(
     statuses = [busy.get("/api/v1/notifications/").status_code for _ in range(5)]
     assert statuses == [200, 200, 200, 200, 429]
     assert api_client(acme, tutor.user).get("/api/v1/notifications/").status_code == 200
+
+
+def test_switching_agency_hosts_does_not_reset_an_anonymous_allowance(
+    api_client, acme, globex, low_throttle_rates
+):
+    on_acme, on_globex = api_client(acme), api_client(globex)
+    for _ in range(3):
+        assert on_acme.post("/api/v1/auth/verify-email/", {"token": "x"}).status_code == 400
+    assert on_globex.post("/api/v1/auth/verify-email/", {"token": "x"}).status_code == 429

@@ -119,3 +119,16 @@ def test_production_refuses_to_fall_back_to_the_embedded_servers(missing):
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert missing in result.stderr
+
+
+@pytest.mark.parametrize("domain", [None, "localhost", "acme.localhost"])
+def test_production_refuses_a_development_root_domain(domain):
+    result = _run(["-c", "import config.settings.production"], ROOT_DOMAIN=domain)
+    assert result.returncode != 0
+    assert "ROOT_DOMAIN" in result.stderr
+
+
+def test_manage_py_with_production_settings_never_starts_the_embedded_servers():
+    result = _run(["manage.py", "check"], DATABASE_URL=None, REDIS_URL=None)
+    assert result.returncode != 0
+    assert "DATABASE_URL and REDIS_URL must name the production servers" in result.stderr
