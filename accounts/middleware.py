@@ -9,12 +9,18 @@ from django.utils import timezone, translation
 
 from accounts.models import Membership
 
+# Set by every sign-in (password, handoff, invitation) to the schema of the host it
+# happened on; accounts.views writes the same key.
+SESSION_TENANT_KEY = "tenant_schema"
+
 
 class TenantMembershipMiddleware:
     """Sets ``request.membership``; ends the session of someone who lost access.
 
-    On a tenant's host a signed-in user must hold an active membership there. When a
-    manager deactivates them, the very next request finds none and logs them out.
+    A session belongs to the host it was signed in on: cookies are per host, so one
+    presented elsewhere was carried there by hand and is ended. On a tenant's host a
+    signed-in user must also hold an active membership there. When a manager
+    deactivates them, the very next request finds none and logs them out.
     Also renders times in the viewer's zone and pages in their language.
     """
 
@@ -24,11 +30,14 @@ class TenantMembershipMiddleware:
     def __call__(self, request):
         request.membership = None
         tenant = getattr(request, "tenant", None)
-        user = request.user
-        if user.is_authenticated and tenant is not None and not tenant.is_public:
+        if request.user.is_authenticated and tenant is not None:
+            signed_in_on = request.session.get(SESSION_TENANT_KEY)
+            if signed_in_on is not None and signed_in_on != tenant.schema_name:
+                logout(request)
+        if request.user.is_authenticated and tenant is not None and not tenant.is_public:
             request.membership = (
                 Membership.objects.select_related("tenant")
-                .filter(user=user, tenant=tenant, is_active=True)
+                .filter(user=request.user, tenant=tenant, is_active=True)
                 .first()
             )
             if request.membership is None:

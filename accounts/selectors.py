@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Invitation, Membership, User
@@ -37,6 +37,17 @@ def member_list(
     if active is not None:
         members = members.filter(is_active=active)
     return members.order_by("user__first_name", "user__last_name", "user__email")
+
+
+def member_counts_by_role(*, tenant) -> dict[str, int]:
+    """How many active members ``tenant`` has in each role, counted in the database."""
+    counts = dict(
+        Membership.objects.filter(tenant=tenant, is_active=True)
+        .order_by()  # the model's ordering would split the groups
+        .values_list("role")
+        .annotate(count=Count("pk"))
+    )
+    return {role: counts.get(role, 0) for role in Membership.Role.values}
 
 
 def invitation_list_open(*, tenant) -> QuerySet[Invitation]:

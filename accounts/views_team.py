@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import wraps
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -14,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.forms import InvitationAcceptForm, InviteForm, MemberFilterForm, RoleForm
+from accounts.middleware import SESSION_TENANT_KEY
 from accounts.models import Invitation, Membership, User
 from accounts.selectors import invitation_list_open, member_list
 from accounts.services import invitations, memberships
@@ -105,6 +107,8 @@ def member_role(request, pk: int) -> HttpResponse:
             )
         except (ApplicationError, PermissionDenied, ValidationError) as error:
             messages.error(request, getattr(error, "message", None) or str(error))
+    else:
+        messages.error(request, "Choose one of the offered roles.")
     return redirect("team:members")
 
 
@@ -145,6 +149,24 @@ def invitation_revoke(request, pk: int) -> HttpResponse:
     return redirect("team:members")
 
 
+class InvitationSignInForm(forms.Form):
+    """The invited address already has an account: its password (and code) accept."""
+
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        max_length=128,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    otp = forms.CharField(
+        label="Authentication code",
+        required=False,
+        max_length=32,
+        help_text="Only if you turned on two-factor authentication.",
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code"}),
+    )
+
+
 def invitation_accept_page(request, token: str) -> HttpResponse:
     """The link in an invitation email: join with this account, or create it."""
     try:
@@ -156,24 +178,31 @@ def invitation_accept_page(request, token: str) -> HttpResponse:
     user = request.user if request.user.is_authenticated else None
     account_exists = user is None and User.objects.filter(email=invitation.email).exists()
     form = None
-    if user is None and not account_exists:
-        form = InvitationAcceptForm(request.POST or None)
-    if request.method == "POST" and (user is not None or (form is not None and form.is_valid())):
+    if user is None:
+        # Nobody can be signed in here before they belong here: an existing account
+        # proves itself on this page instead.
+        form_class = InvitationSignInForm if account_exists else InvitationAcceptForm
+        form = form_class(request.POST or None)
+    if request.method == "POST" and (form is None or form.is_valid()):
         try:
-            if user is not None:
-                invitations.invitation_accept(
-                    token=token, tenant=request.tenant, user=user, request=request
-                )
+            membership = invitations.invitation_accept(
+                token=token,
+                tenant=request.tenant,
+                user=user,
+                request=request,
+                **(form.cleaned_data if form is not None else {}),
+            )
+        except (ValidationError, ApplicationError) as error:
+            if form is None:
+                messages.error(request, getattr(error, "message", None) or str(error))
             else:
-                membership = invitations.invitation_accept(
-                    token=token, tenant=request.tenant, request=request, **form.cleaned_data
-                )
-                login(request, membership.user, backend="accounts.backends.EmailBackend")
-        except ValidationError as error:
-            form_apply_errors(form, error)
-        except (ApplicationError, PermissionDenied) as error:
-            messages.error(request, getattr(error, "message", None) or str(error))
+                form_apply_errors(form, error)
+        except PermissionDenied as error:
+            messages.error(request, str(error))
         else:
+            if user is None:
+                login(request, membership.user, backend="accounts.backends.EmailBackend")
+                request.session[SESSION_TENANT_KEY] = request.tenant.schema_name
             messages.success(request, f"Welcome to {request.tenant.name}!")
             return redirect("web:dashboard")
     return render(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rest_framework import exceptions
 from rest_framework.authentication import SessionAuthentication
 from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.exceptions import AuthenticationFailed as JWTAuthenticationFailed
 
 from accounts.models import Membership
 from accounts.services.tokens import FAMILY_CLAIM, TENANT_CLAIM, token_family_is_live
@@ -14,7 +15,14 @@ class TenantJWTAuthentication(JWTAuthentication):
     """A bearer token works only on the tenant it was issued for, while its sign-in stands."""
 
     def authenticate(self, request):
-        result = super().authenticate(request)
+        try:
+            result = super().authenticate(request)
+        except JWTAuthenticationFailed as error:
+            # simplejwt nests its reason in a dict; the API's error format wants a flat
+            # message and a code a client can act on (``token_not_valid``).
+            raise exceptions.AuthenticationFailed(
+                str(error.detail.get("detail", "")), code=str(error.detail.get("code", ""))
+            ) from error
         if result is None:
             return None
         user, token = result

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from accounts.models import Membership
-from accounts.selectors import member_list, membership_list_for_user
+from accounts.selectors import member_counts_by_role, membership_list_for_user
 from notifications.selectors import notification_list
 from tenants.models import Tenant
 from tenants.selectors import tenant_list
@@ -63,10 +63,8 @@ def dashboard(request) -> HttpResponse:
         "recent_notifications": notification_list(user=request.user)[:5],
     }
     if kind == "agency":
-        members = member_list(tenant=request.tenant, active=True)
-        context["member_counts"] = {
-            role.label: sum(1 for m in members if m.role == role.value) for role in Membership.Role
-        }
+        counts = member_counts_by_role(tenant=request.tenant)
+        context["member_counts"] = {role.label: counts[role.value] for role in Membership.Role}
     return render(request, f"web/dashboard/{kind}.html", context)
 
 

@@ -21,6 +21,7 @@ _SALT = "accounts.login-handoff"
 
 
 def login_handoff_url(*, user: User, membership: Membership, next_path: str = "/dashboard/") -> str:
+    """A one-time link that signs ``user`` in on ``membership``'s tenant and opens ``next_path``."""
     token = signing.dumps(
         {
             "user": user.pk,

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Invitation, Membership, User, UserManager
+from accounts.services.authentication import user_sign_in_check
 from accounts.services.memberships import _require_manager, membership_create, role_assignable_by
 from accounts.services.registration import user_build
 from audit.services import audit_record
@@ -111,7 +112,6 @@ def invitation_for_token(*, token: str, tenant) -> Invitation:
     return invitation
 
 
-@transaction.atomic
 def invitation_accept(
     *,
     token: str,
@@ -120,21 +120,59 @@ def invitation_accept(
     first_name: str = "",
     last_name: str = "",
     password: str = "",
+    otp: str = "",
     time_zone: str = "UTC",
     request=None,
 ) -> Membership:
-    """Accept an invitation as the signed-in ``user``, or by creating the invited account."""
+    """Accept an invitation as the signed-in ``user``, as the invited account, or by creating it.
+
+    Someone who already has an account proves it here with its password (and second
+    factor): they cannot be signed in on this tenant's host before they belong to it.
+    """
     invitation = invitation_for_token(token=token, tenant=tenant)
-    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if user is None and User.objects.filter(email=invitation.email).exists():
+        if not password:
+            raise ApplicationError(
+                "You already have an account: enter its password to accept.",
+                code="login_required",
+                status=409,
+            )
+        # Outside the transaction below, so a failed attempt stays counted and audited.
+        user = user_sign_in_check(
+            email=invitation.email, password=password, otp=otp, tenant=None, request=request
+        )
+    return _invitation_accept(
+        invitation=invitation,
+        user=user,
+        first_name=first_name,
+        last_name=last_name,
+        password=password,
+        time_zone=time_zone,
+        request=request,
+    )
+
+
+@transaction.atomic
+def _invitation_accept(
+    *,
+    invitation: Invitation,
+    user: User | None,
+    first_name: str,
+    last_name: str,
+    password: str,
+    time_zone: str,
+    request,
+) -> Membership:
+    invitation = (
+        Invitation.objects.select_for_update().select_related("tenant").get(pk=invitation.pk)
+    )
     if invitation.status != "pending":
         raise ApplicationError(
-            "This invitation has already been used.", code="invitation_accepted", status=410
+            f"This invitation has been {invitation.status}.",
+            code=f"invitation_{invitation.status}",
+            status=410,
         )
     if user is None:
-        if User.objects.filter(email=invitation.email).exists():
-            raise ApplicationError(
-                "You already have an account: sign in to accept.", code="login_required", status=409
-            )
         # The link reached this inbox, which proves the address.
         user = user_build(
             email=invitation.email,
@@ -146,14 +184,14 @@ def invitation_accept(
         )
     elif user.email != invitation.email:
         raise PermissionDenied("This invitation was sent to a different email address.")
-    membership = membership_create(user=user, tenant=tenant, role=invitation.role)
+    membership = membership_create(user=user, tenant=invitation.tenant, role=invitation.role)
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
     audit_record(
         action="invitation.accepted",
         actor=user,
-        tenant=tenant,
+        tenant=invitation.tenant,
         target=invitation,
         data={"role": invitation.role},
         request=request,
@@ -163,6 +201,7 @@ def invitation_accept(
 
 @transaction.atomic
 def invitation_revoke(*, invitation: Invitation, actor: Membership, request=None) -> Invitation:
+    """Withdraw an open invitation; an accepted or already revoked one is left as it is."""
     _require_manager(actor, invitation.tenant)
     if invitation.accepted_at is None and invitation.revoked_at is None:
         invitation.revoked_at = timezone.now()

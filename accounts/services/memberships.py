@@ -36,8 +36,17 @@ def _require_manager(actor: Membership | None, tenant) -> Membership:
     return actor
 
 
-def _active_owner_count(tenant) -> int:
-    return Membership.objects.filter(tenant=tenant, role=Role.OWNER, is_active=True).count()
+def _active_owners_locked(tenant) -> set[int]:
+    """The ids of ``tenant``'s active owners, locked until the transaction ends.
+
+    Every change that could remove an owner takes these locks first and in one order, so
+    two owners stepping down at once queue up (and cannot deadlock) instead of both
+    passing the at-least-one-owner check.
+    """
+    owners = Membership.objects.select_for_update().filter(
+        tenant=tenant, role=Role.OWNER, is_active=True
+    )
+    return set(owners.order_by("pk").values_list("pk", flat=True))
 
 
 def role_assignable_by(actor: Membership, role: str) -> bool:
@@ -58,12 +67,13 @@ def membership_change_role(
     _require_manager(actor, tenant)
     if role not in Role.values:
         raise ValidationError({"role": ["Choose a valid role."]})
+    owners = _active_owners_locked(tenant)
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     if not role_assignable_by(actor, role) or (
         membership.role == Role.OWNER and actor.role != Role.OWNER
     ):
         raise PermissionDenied("Only an owner can grant or change the owner role.")
-    if membership.role == Role.OWNER and role != Role.OWNER and _active_owner_count(tenant) <= 1:
+    if membership.pk in owners and role != Role.OWNER and len(owners) <= 1:
         raise ApplicationError(
             "An agency needs at least one owner. Make someone else owner first.",
             code="last_owner",
@@ -98,6 +108,7 @@ def membership_deactivate(*, membership: Membership, actor: Membership, request=
 
     tenant = membership.tenant
     _require_manager(actor, tenant)
+    owners = _active_owners_locked(tenant)
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     if membership.pk == actor.pk:
         raise ApplicationError(
@@ -107,7 +118,7 @@ def membership_deactivate(*, membership: Membership, actor: Membership, request=
         raise PermissionDenied("Only an owner can deactivate an owner.")
     if not membership.is_active:
         return membership
-    if membership.role == Role.OWNER and _active_owner_count(tenant) <= 1:
+    if membership.pk in owners and len(owners) <= 1:
         raise ApplicationError("An agency needs at least one owner.", code="last_owner", status=409)
     membership.is_active = False
     membership.deactivated_at = timezone.now()
@@ -126,6 +137,7 @@ def membership_deactivate(*, membership: Membership, actor: Membership, request=
 
 @transaction.atomic
 def membership_reactivate(*, membership: Membership, actor: Membership, request=None) -> Membership:
+    """Give a deactivated member their access back (old sessions and tokens stay ended)."""
     tenant = membership.tenant
     _require_manager(actor, tenant)
     membership = Membership.objects.select_for_update().get(pk=membership.pk)

@@ -56,6 +56,7 @@ def _refresh_payload(raw: str) -> dict:
 
 
 def token_family_revoke(*, family: TokenFamily, reason: str) -> None:
+    """End one sign-in: every access and refresh token of ``family`` stops working."""
     if family.revoked_at is None:
         family.revoked_at = timezone.now()
         family.revoked_reason = reason

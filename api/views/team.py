@@ -158,7 +158,8 @@ class InvitationRevokeView(APIView):
 
 
 class InvitationAcceptView(APIView):
-    """Accept an invitation: signed in as the invited address, or creating that account."""
+    """Accept an invitation: signed in as, or with the password of, the invited account,
+    or creating that account."""
 
     permission_classes = [AllowAny]
 
@@ -169,7 +170,18 @@ class InvitationAcceptView(APIView):
             max_length=150, required=False, default="", allow_blank=True
         )
         password = serializers.CharField(
-            max_length=128, required=False, default="", trim_whitespace=False
+            max_length=128,
+            required=False,
+            default="",
+            trim_whitespace=False,
+            help_text="A new account's password, or the password of the invited account.",
+        )
+        otp = serializers.CharField(
+            max_length=32,
+            required=False,
+            default="",
+            allow_blank=True,
+            help_text="The invited account's authenticator or recovery code, when 2FA is on.",
         )
         time_zone = serializers.ChoiceField(choices=TIME_ZONES, default="UTC")
 

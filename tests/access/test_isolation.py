@@ -1,0 +1,358 @@
+"""Tenant isolation: nothing of one tenant is reachable from another's token, session or host.
+
+The route tables are read from the tenant URL conf itself, so an endpoint or page added
+later is covered without touching these tests; routes that are public on purpose are
+listed by name below and must stay harmless (no session, no data).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+from django_tenants.utils import schema_context
+
+from accounts.models import Invitation, Membership
+from accounts.services.invitations import invitation_create
+from notifications.services import notify
+from tests.access.conftest import error_code, move_to
+from tests.factories import MembershipFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@dataclass(frozen=True)
+class Route:
+    route: str
+    name: str
+    methods: tuple[str, ...]
+    is_api: bool
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def _walk(patterns, prefix: str = "", namespace: str = ""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = ":".join(part for part in (namespace, pattern.namespace or "") if part)
+            yield from _walk(pattern.url_patterns, prefix + str(pattern.pattern), inner)
+        elif isinstance(pattern, URLPattern):
+            view_class = getattr(pattern.callback, "cls", None)
+            methods = (
+                tuple(
+                    m for m in ("get", "post", "put", "patch", "delete") if hasattr(view_class, m)
+                )
+                if view_class
+                else ("get", "post")
+            )
+            yield Route(
+                route=prefix + str(pattern.pattern),
+                name=f"{namespace}:{pattern.name}",
+                methods=methods,
+                is_api=view_class is not None,
+            )
+
+
+TENANT_ROUTES = list(_walk(get_resolver("config.urls_tenant").url_patterns))
+
+# Public on purpose: they take no bearer token (sign-in, refresh, logout, password reset).
+# Refresh and logout check the token's tenant themselves (see test_tokens.py).
+PUBLIC_API = {
+    "api:token_obtain",
+    "api:token_refresh",
+    "api:token_logout",
+    "api:password_reset",
+    "api:password_reset_confirm",
+}
+# Pages anyone may open: they must still drop a session carried in from another tenant.
+PUBLIC_PAGES = {
+    "web:home",
+    "web:healthz",
+    "accounts:login",
+    "accounts:login_second_factor",
+    "accounts:logout",
+    "accounts:handoff",
+    "accounts:register",
+    "accounts:verify_email",
+    "accounts:verify_resend",
+    "accounts:password_reset",
+    "accounts:password_reset_confirm",
+    "team:invitation_accept",
+}
+# The API's own description: no tenant data, rendered as OpenAPI or HTML, not JSON errors.
+API_DOCS = {"api:schema", "api:docs", "api:redoc"}
+# The local outbox is a development tool (off in production) and not tenant data.
+NOT_TENANT_ROUTES = {"outbox:list", "outbox:detail"}
+
+API_ROUTES = [r for r in TENANT_ROUTES if r.is_api and r.name not in PUBLIC_API]
+PRIVATE_PAGES = [
+    r for r in TENANT_ROUTES if not r.is_api and r.name not in PUBLIC_PAGES | NOT_TENANT_ROUTES
+]
+PUBLIC_PAGE_ROUTES = [r for r in TENANT_ROUTES if r.name in PUBLIC_PAGES]
+
+
+def test_the_route_table_was_read_and_every_listed_exception_still_exists():
+    names = {r.name for r in TENANT_ROUTES}
+    assert {"api:members", "team:members", "web:dashboard"} <= names
+    assert names >= PUBLIC_API | PUBLIC_PAGES
+    assert len(API_ROUTES) >= 15
+    assert len(PRIVATE_PAGES) >= 10
+
+
+@pytest.fixture
+def globex_data(globex, globex_owner, member):
+    """Things only globex should ever show: a member, an invitation, a notification."""
+    tutor = member(globex, "tutor", first_name="Gloria", last_name="Globex")
+    with schema_context(globex.schema_name):
+        invitation, token = invitation_create(
+            tenant=globex, email="invitee@globex.test", role="student", actor=globex_owner
+        )
+        notify(user=globex_owner.user, event="test.secret", title="Globex secret", send_email=False)
+    return {"tenant": globex, "member": tutor, "invitation": invitation, "token": token}
+
+
+def _concrete(route: Route, data: dict) -> str:
+    """The route with real globex ids and tokens in its parameters."""
+
+    def fill(match: re.Match) -> str:
+        if match.group("name") == "pk":
+            if "invitations/" in route.route:
+                return str(data["invitation"].pk)
+            return str(data["member"].pk)
+        if match.group("name") == "token" and route.name == "team:invitation_accept":
+            return data["token"]
+        return "x"
+
+    return "/" + re.sub(r"<(?:(?P<conv>\w+):)?(?P<name>\w+)>", fill, route.route)
+
+
+def _assert_nothing_changed(data: dict) -> None:
+    member = Membership.objects.get(pk=data["member"].pk)
+    assert (member.role, member.is_active) == ("tutor", True)
+    invitation = Invitation.objects.get(pk=data["invitation"].pk)
+    assert (invitation.revoked_at, invitation.accepted_at) == (None, None)
+
+
+# With a bearer token from another tenant -------------------------------------------------
+
+
+@pytest.fixture(params=["member_of_acme_only", "member_of_both"])
+def acme_person(request, acme, globex, owner):
+    if request.param == "member_of_both":
+        MembershipFactory(user=owner.user, tenant=globex, role="owner")
+    return owner.user
+
+
+@pytest.mark.parametrize("route", API_ROUTES, ids=str)
+def test_an_acme_token_opens_no_api_endpoint_on_globexs_host(
+    route, api_client, acme, acme_person, globex_data
+):
+    client = api_client(acme, acme_person)
+    move_to(client, globex_data["tenant"])
+    path = _concrete(route, globex_data)
+    for method in route.methods:
+        response = getattr(client, method)(path, {}, format="json")
+        assert response.status_code == 401, (method, path, response.content)
+        if route.name not in API_DOCS:
+            assert error_code(response) == "wrong_tenant"
+    _assert_nothing_changed(globex_data)
+
+
+def test_the_same_globex_endpoints_do_answer_a_globex_token(
+    api_client, globex, globex_owner, globex_data
+):
+    client = api_client(globex, globex_owner.user)
+    assert client.get("/api/v1/team/members/").status_code == 200
+    assert client.get(f"/api/v1/team/members/{globex_data['member'].pk}/").status_code == 200
+    titles = [n["title"] for n in client.get("/api/v1/notifications/").json()["results"]]
+    assert titles == ["Globex secret"]
+
+
+# With a web session from another tenant --------------------------------------------------
+
+
+@pytest.fixture
+def acme_browser(web_client, acme, globex, acme_person, password):
+    """A browser signed in on acme's host through the real sign-in page."""
+    browser = web_client(acme)
+    response = browser.post("/accounts/login/", {"email": acme_person.email, "password": password})
+    assert response.status_code == 302, response.content
+    assert browser.get("/dashboard/").status_code == 200
+    move_to(browser, globex)
+    return browser
+
+
+@pytest.mark.parametrize("route", PRIVATE_PAGES, ids=str)
+def test_an_acme_session_opens_no_page_on_globexs_host(route, acme_browser, globex_data):
+    path = _concrete(route, globex_data)
+    for method in route.methods:
+        response = getattr(acme_browser, method)(path)
+        assert response.status_code == 302, (method, path, response.status_code)
+        assert response["Location"].startswith("/accounts/login/"), response["Location"]
+        assert not response.wsgi_request.user.is_authenticated
+    _assert_nothing_changed(globex_data)
+
+
+@pytest.mark.parametrize("route", PUBLIC_PAGE_ROUTES, ids=str)
+def test_public_pages_on_globexs_host_drop_an_acme_session_and_show_nothing_private(
+    route, acme_browser, globex_data
+):
+    path = _concrete(route, globex_data)
+    response = acme_browser.get(path)
+    assert response.status_code in {200, 302, 400, 404, 405}, (path, response.status_code)
+    assert not response.wsgi_request.user.is_authenticated
+    assert b"owner@globex.test" not in response.content
+    assert b"Globex secret" not in response.content
+    assert "_auth_user_id" not in acme_browser.session
+
+
+@pytest.mark.parametrize("route", API_ROUTES, ids=str)
+def test_an_acme_session_opens_no_api_endpoint_on_globexs_host(route, acme_browser, globex_data):
+    path = _concrete(route, globex_data)
+    for method in route.methods:
+        response = getattr(acme_browser, method)(path, {}, content_type="application/json")
+        assert not response.wsgi_request.user.is_authenticated
+        if route.name in API_DOCS:
+            continue
+        assert response.status_code in {400, 401, 403}, (method, path, response.content)
+        if response.status_code != 400:
+            assert error_code(response) in {"not_authenticated", "permission_denied"}
+    _assert_nothing_changed(globex_data)
+
+
+def test_a_session_signed_in_on_acme_is_not_accepted_on_globex_even_for_a_member_of_both(
+    web_client, acme, globex, owner, password
+):
+    MembershipFactory(user=owner.user, tenant=globex, role="owner")
+    browser = web_client(acme)
+    browser.post("/accounts/login/", {"email": owner.user.email, "password": password})
+    move_to(browser, globex)
+    response = browser.get("/team/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+def test_a_session_signed_in_on_a_tenant_is_not_accepted_on_the_root_domain(
+    web_client, public_tenant, acme, owner, password
+):
+    browser = web_client(acme)
+    browser.post("/accounts/login/", {"email": owner.user.email, "password": password})
+    move_to(browser, public_tenant)
+    response = browser.get("/choose/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+# From acme's own host, nothing of globex shows -------------------------------------------
+
+
+def test_acmes_member_list_shows_only_acmes_members(api_client, acme, owner, member, globex_data):
+    member(acme, "tutor")
+    client = api_client(acme, owner.user)
+    emails = {m["user"]["email"] for m in client.get("/api/v1/team/members/").json()["results"]}
+    assert emails == {"owner@acme.test", "tutor@acme.test"}
+    searched = client.get("/api/v1/team/members/", {"search": "globex"}).json()
+    assert searched["count"] == 0
+
+
+def test_acmes_invitations_do_not_include_globexs(api_client, acme, owner, globex_data):
+    body = api_client(acme, owner.user).get("/api/v1/team/invitations/").json()
+    assert body["count"] == 0
+
+
+def test_notifications_made_in_globex_do_not_show_on_acme(
+    api_client, web_client, globex, owner, globex_data
+):
+    acme = owner.tenant
+    MembershipFactory(user=owner.user, tenant=globex, role="owner")
+    with schema_context(globex.schema_name):
+        notify(user=owner.user, event="test.secret", title="Only at Globex", send_email=False)
+
+    body = api_client(acme, owner.user).get("/api/v1/notifications/").json()
+    assert body["count"] == 0
+    assert body["unread_count"] == 0
+    browser = web_client(acme, owner.user)
+    for page in ("/notifications/", "/dashboard/"):
+        response = browser.get(page)
+        assert response.status_code == 200
+        assert b"Only at Globex" not in response.content
+
+    at_globex = api_client(globex, owner.user).get("/api/v1/notifications/").json()
+    assert [n["title"] for n in at_globex["results"]] == ["Only at Globex"]
+
+
+def test_marking_everything_read_on_acme_leaves_globex_notifications_unread(
+    api_client, acme, globex, owner
+):
+    MembershipFactory(user=owner.user, tenant=globex, role="owner")
+    with schema_context(globex.schema_name):
+        notify(user=owner.user, event="test.secret", title="Unread at Globex", send_email=False)
+    assert api_client(acme, owner.user).post("/api/v1/notifications/read/", {}).json() == {
+        "marked": 0
+    }
+    assert api_client(globex, owner.user).get("/api/v1/notifications/").json()["unread_count"] == 1
+
+
+def test_acmes_team_page_shows_no_globex_member_or_invitation(web_client, acme, owner, globex_data):
+    response = web_client(acme, owner.user).get("/team/")
+    assert response.status_code == 200
+    assert b"owner@acme.test" in response.content
+    assert b"Gloria" not in response.content
+    assert b"invitee@globex.test" not in response.content
+
+
+# Object-level: a globex id on acme's host is simply not found ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "template"),
+    [
+        ("get", "/api/v1/team/members/{member}/"),
+        ("patch", "/api/v1/team/members/{member}/"),
+        ("post", "/api/v1/team/members/{member}/deactivate/"),
+        ("post", "/api/v1/team/members/{member}/reactivate/"),
+        ("post", "/api/v1/team/invitations/{invitation}/revoke/"),
+    ],
+)
+def test_a_globex_id_on_acmes_api_is_not_found(api_client, owner, globex_data, method, template):
+    acme = owner.tenant
+    path = template.format(member=globex_data["member"].pk, invitation=globex_data["invitation"].pk)
+    response = getattr(api_client(acme, owner.user), method)(path, {"role": "admin"})
+    assert response.status_code == 404
+    assert error_code(response) == "not_found"
+    _assert_nothing_changed(globex_data)
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "/team/members/{member}/role/",
+        "/team/members/{member}/deactivate/",
+        "/team/members/{member}/reactivate/",
+        "/team/invitations/{invitation}/revoke/",
+    ],
+)
+def test_a_globex_id_on_acmes_team_pages_is_not_found(
+    web_client, acme, owner, globex_data, template
+):
+    path = template.format(member=globex_data["member"].pk, invitation=globex_data["invitation"].pk)
+    response = web_client(acme, owner.user).post(path, {"role": "admin"})
+    assert response.status_code == 404
+    _assert_nothing_changed(globex_data)
+
+
+def test_a_globex_invitation_link_does_not_work_on_acmes_host(
+    web_client, api_client, acme, globex_data
+):
+    page = web_client(acme).get(f"/team/invitations/accept/{globex_data['token']}/")
+    assert page.status_code == 404
+    response = api_client(acme).post(
+        "/api/v1/team/invitations/accept/",
+        {"token": globex_data["token"], "first_name": "Ivy", "password": "Correct-Horse-9"},
+    )
+    assert response.status_code == 404
+    assert error_code(response) == "invitation_invalid"
+    _assert_nothing_changed(globex_data)
