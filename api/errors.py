@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from accounts.ratelimits import RateLimitedError
-from config.errors import ApplicationError
+from config.errors import ApplicationError, error_body
 
 
 def _flatten(detail) -> list[str]:
@@ -25,10 +25,17 @@ def _flatten(detail) -> list[str]:
     return [str(detail)]
 
 
-def error_body(*, status_code: int, code: str, message: str, fields: dict | None = None) -> dict:
-    return {
-        "error": {"status": status_code, "code": code, "message": message, "fields": fields or {}}
-    }
+def _first_code(codes) -> str:
+    """The first code of a (possibly nested) DRF detail."""
+    if isinstance(codes, str):
+        return codes
+    if isinstance(codes, dict):
+        codes = list(codes.values())
+    for item in codes:
+        found = _first_code(item)
+        if found != "error":
+            return found
+    return "error"
 
 
 def exception_handler(exc, context):
@@ -62,10 +69,12 @@ def exception_handler(exc, context):
             fields=fields,
         )
         return response
-    code = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
-    if not isinstance(code, str):
-        code = "error"
-    message = " ".join(_flatten(getattr(exc, "detail", str(exc))))
+    code = _first_code(exc.get_codes()) if isinstance(exc, exceptions.APIException) else "error"
+    detail = getattr(exc, "detail", str(exc))
+    if isinstance(detail, dict) and "detail" in detail:  # SimpleJWT's {"detail", "code", ...}
+        code = str(detail.get("code") or code)
+        detail = detail["detail"]
+    message = " ".join(_flatten(detail))
     response.data = error_body(status_code=response.status_code, code=code, message=message)
     if response.status_code == status.HTTP_429_TOO_MANY_REQUESTS and "Retry-After" not in response:
         response["Retry-After"] = "60"

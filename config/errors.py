@@ -17,3 +17,10 @@ class ApplicationError(Exception):
         self.code = code
         self.status = status
         self.extra = extra or {}
+
+
+def error_body(*, status_code: int, code: str, message: str, fields: dict | None = None) -> dict:
+    """The one error shape of the API: {"error": {status, code, message, fields}}."""
+    return {
+        "error": {"status": status_code, "code": code, "message": message, "fields": fields or {}}
+    }

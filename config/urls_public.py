@@ -12,7 +12,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+# Development only, and only on the root domain: it lists every tenant's emails.
 if settings.OUTBOX_PAGE_ENABLED:
     urlpatterns.append(path("dev/outbox/", include("notifications.urls_outbox")))
 
 handler404 = "web.views.page_not_found"
+handler500 = "web.views.server_error"

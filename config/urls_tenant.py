@@ -1,6 +1,5 @@
 """URLs of a tenant's subdomain (agency or marketplace schema)."""
 
-from django.conf import settings
 from django.urls import include, path
 
 urlpatterns = [
@@ -11,7 +10,5 @@ urlpatterns = [
     path("api/v1/", include("api.urls_tenant")),
 ]
 
-if settings.OUTBOX_PAGE_ENABLED:
-    urlpatterns.append(path("dev/outbox/", include("notifications.urls_outbox")))
-
 handler404 = "web.views.page_not_found"
+handler500 = "web.views.server_error"

@@ -11,13 +11,33 @@ from django.views.decorators.http import require_GET
 
 from accounts.models import Membership
 from accounts.selectors import member_counts_by_role, membership_list_for_user
+from config.errors import error_body
 from notifications.selectors import notification_list
 from tenants.models import Tenant
 from tenants.selectors import tenant_list
 
 
+def _api_error(request, *, status: int, code: str, message: str) -> JsonResponse | None:
+    """API paths answer in the API's error shape, not with an HTML page."""
+    if not request.path.startswith("/api/"):
+        return None
+    body = error_body(status_code=status, code=code, message=message)
+    return JsonResponse(body, status=status)
+
+
 def page_not_found(request, exception=None) -> HttpResponse:
-    return render(request, "errors/404.html", status=404)
+    api = _api_error(request, status=404, code="not_found", message="Not found.")
+    return api or render(request, "errors/404.html", status=404)
+
+
+def server_error(request) -> HttpResponse:
+    api = _api_error(
+        request,
+        status=500,
+        code="server_error",
+        message="Something went wrong on our side. Please try again.",
+    )
+    return api or render(request, "500.html", status=500)
 
 
 @require_GET

@@ -84,8 +84,8 @@ PUBLIC_PAGES = {
 }
 # The API's own description: no tenant data, rendered as OpenAPI or HTML, not JSON errors.
 API_DOCS = {"api:schema", "api:docs", "api:redoc"}
-# The local outbox is a development tool (off in production) and not tenant data.
-NOT_TENANT_ROUTES = {"outbox:list", "outbox:detail"}
+# Routes that are not tenant data (none at present; the outbox lives on the root domain).
+NOT_TENANT_ROUTES: set[str] = set()
 
 API_ROUTES = [r for r in TENANT_ROUTES if r.is_api and r.name not in PUBLIC_API]
 PRIVATE_PAGES = [

@@ -246,3 +246,21 @@ def test_switching_agency_hosts_does_not_reset_an_anonymous_allowance(
     for _ in range(3):
         assert on_acme.post("/api/v1/auth/verify-email/", {"token": "x"}).status_code == 400
     assert on_globex.post("/api/v1/auth/verify-email/", {"token": "x"}).status_code == 429
+
+
+def test_nested_error_details_keep_their_code_and_a_plain_message(rf):
+    from rest_framework import exceptions
+
+    from api.errors import exception_handler
+
+    error = exceptions.AuthenticationFailed(
+        {
+            "detail": "Given token not valid for any token type",
+            "code": "token_not_valid",
+            "messages": [{"token_class": "AccessToken", "message": "Token is expired"}],
+        }
+    )
+    response = exception_handler(error, {"request": rf.get("/")})
+    assert response.status_code == 401
+    assert response.data["error"]["code"] == "token_not_valid"
+    assert response.data["error"]["message"] == "Given token not valid for any token type"

@@ -65,3 +65,21 @@ def test_the_outbox_pages_are_not_there_when_disabled(web_client, public_tenant,
     settings.OUTBOX_PAGE_ENABLED = False
     assert web_client(public_tenant).get("/dev/outbox/").status_code == 404
     assert web_client(public_tenant).get("/dev/outbox/1/").status_code == 404
+
+
+def test_unknown_api_paths_answer_in_the_api_error_shape(api_client, acme):
+    response = api_client(acme).get("/api/v1/no-such-thing/")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_api_server_errors_answer_in_the_api_error_shape(rf, public_tenant):
+    from web.views import server_error
+
+    response = server_error(rf.get("/api/v1/me/"))
+    assert response.status_code == 500
+    assert b'"code": "server_error"' in response.content
+    page = server_error(rf.get("/dashboard/"))
+    assert page.status_code == 500
+    assert b"Something went wrong" in page.content
