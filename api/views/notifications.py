@@ -8,7 +8,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.pagination import PageNumberPagination
+from api.pagination import PAGE_PARAMETERS, paginated, paginated_response
 from notifications.selectors import notification_list, notification_unread_count
 from notifications.services import notification_mark_read
 
@@ -29,16 +29,20 @@ class NotificationListView(APIView):
     class FilterSerializer(serializers.Serializer):
         unread = serializers.BooleanField(required=False, default=False)
 
-    @extend_schema(parameters=[FilterSerializer], responses={200: NotificationOutput(many=True)})
+    @extend_schema(
+        operation_id="notifications_list",
+        parameters=[FilterSerializer, *PAGE_PARAMETERS],
+        responses={200: paginated(NotificationOutput, unread_count=serializers.IntegerField())},
+    )
     def get(self, request):
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         items = notification_list(user=request.user)
         if filters.validated_data["unread"]:
             items = items.filter(read_at__isnull=True)
-        paginator = PageNumberPagination()
-        page = paginator.paginate_queryset(items, request, view=self)
-        response = paginator.get_paginated_response(NotificationOutput(page, many=True).data)
+        response = paginated_response(
+            request=request, view=self, queryset=items, output=NotificationOutput
+        )
         response.data["unread_count"] = notification_unread_count(user=request.user)
         return response
 

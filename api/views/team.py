@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 from accounts.models import Invitation, Membership
 from accounts.selectors import invitation_list_open, member_list
 from accounts.services import invitations, memberships
-from api.pagination import PageNumberPagination
+from api.pagination import PAGE_PARAMETERS, paginated, paginated_response
 from api.permissions import IsTenantManager, IsTenantMember
 from api.views.auth import TIME_ZONES, UserOutput
 
@@ -51,14 +51,16 @@ class MemberListView(APIView):
         role = serializers.ChoiceField(choices=Membership.Role.choices, required=False)
         active = serializers.BooleanField(required=False, allow_null=True, default=None)
 
-    @extend_schema(parameters=[FilterSerializer], responses={200: MemberOutput(many=True)})
+    @extend_schema(
+        operation_id="team_members_list",
+        parameters=[FilterSerializer, *PAGE_PARAMETERS],
+        responses={200: paginated(MemberOutput)},
+    )
     def get(self, request):
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         members = member_list(tenant=request._request.tenant, **filters.validated_data)
-        paginator = PageNumberPagination()
-        page = paginator.paginate_queryset(members, request, view=self)
-        return paginator.get_paginated_response(MemberOutput(page, many=True).data)
+        return paginated_response(request=request, view=self, queryset=members, output=MemberOutput)
 
 
 def _member_in_tenant(request, pk: int) -> Membership:
@@ -125,12 +127,16 @@ class InvitationListView(APIView):
         email = serializers.EmailField()
         role = serializers.ChoiceField(choices=Membership.Role.choices)
 
-    @extend_schema(responses={200: InvitationOutput(many=True)})
+    @extend_schema(
+        operation_id="team_invitations_list",
+        parameters=PAGE_PARAMETERS,
+        responses={200: paginated(InvitationOutput)},
+    )
     def get(self, request):
         pending = invitation_list_open(tenant=request._request.tenant)
-        paginator = PageNumberPagination()
-        page = paginator.paginate_queryset(pending, request, view=self)
-        return paginator.get_paginated_response(InvitationOutput(page, many=True).data)
+        return paginated_response(
+            request=request, view=self, queryset=pending, output=InvitationOutput
+        )
 
     @extend_schema(request=InputSerializer, responses={201: InvitationOutput})
     def post(self, request):
