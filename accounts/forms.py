@@ -103,3 +103,21 @@ class MemberFilterForm(forms.Form):
         required=False,
         choices=[("", "Everyone"), ("active", "Active"), ("inactive", "Deactivated")],
     )
+
+
+class InvitationSignInForm(forms.Form):
+    """The invited address already has an account: its password (and code) accept."""
+
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        max_length=128,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    otp = forms.CharField(
+        label="Authentication code",
+        required=False,
+        max_length=32,
+        help_text="Only if you turned on two-factor authentication.",
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code"}),
+    )

@@ -8,10 +8,7 @@ from django.contrib.auth import logout
 from django.utils import timezone, translation
 
 from accounts.models import Membership
-
-# Set by every sign-in (password, handoff, invitation) to the schema of the host it
-# happened on; accounts.views writes the same key.
-SESSION_TENANT_KEY = "tenant_schema"
+from accounts.sessions import SESSION_TENANT_KEY
 
 
 class TenantMembershipMiddleware:

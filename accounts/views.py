@@ -7,7 +7,7 @@ import time
 import segno
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
@@ -22,6 +22,7 @@ from accounts.selectors import membership_list_for_user
 from accounts.services import registration, two_factor
 from accounts.services.authentication import credentials_check
 from accounts.services.handoff import login_handoff_consume, login_handoff_url
+from accounts.sessions import session_sign_in
 from audit.services import audit_record
 from config.errors import ApplicationError
 from web.forms import form_apply_errors
@@ -40,8 +41,7 @@ def _safe_next(request) -> str | None:
 
 
 def _complete_login(request, user: User) -> HttpResponse:
-    login(request, user, backend="accounts.backends.EmailBackend")
-    request.session["tenant_schema"] = request.tenant.schema_name
+    session_sign_in(request, user)
     audit_record(action="auth.login", actor=user, data={"via": "web"}, request=request)
     return redirect(_safe_next(request) or reverse("accounts:after_login"))
 
@@ -129,8 +129,7 @@ def handoff(request) -> HttpResponse:
     if request.tenant.is_public:
         raise Http404
     user = login_handoff_consume(token=request.GET.get("token", ""), tenant=request.tenant)
-    login(request, user, backend="accounts.backends.EmailBackend")
-    request.session["tenant_schema"] = request.tenant.schema_name
+    session_sign_in(request, user)
     next_path = request.GET.get("next", "")
     if not url_has_allowed_host_and_scheme(next_path, {request.get_host()}):
         next_path = reverse("web:dashboard")

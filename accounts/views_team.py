@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from django import forms
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -14,11 +12,17 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts.forms import InvitationAcceptForm, InviteForm, MemberFilterForm, RoleForm
-from accounts.middleware import SESSION_TENANT_KEY
+from accounts.forms import (
+    InvitationAcceptForm,
+    InvitationSignInForm,
+    InviteForm,
+    MemberFilterForm,
+    RoleForm,
+)
 from accounts.models import Invitation, Membership, User
 from accounts.selectors import invitation_list_open, member_list
 from accounts.services import invitations, memberships
+from accounts.sessions import session_sign_in
 from config.errors import ApplicationError
 from web.forms import form_apply_errors
 
@@ -149,24 +153,6 @@ def invitation_revoke(request, pk: int) -> HttpResponse:
     return redirect("team:members")
 
 
-class InvitationSignInForm(forms.Form):
-    """The invited address already has an account: its password (and code) accept."""
-
-    password = forms.CharField(
-        label="Your password",
-        strip=False,
-        max_length=128,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-    )
-    otp = forms.CharField(
-        label="Authentication code",
-        required=False,
-        max_length=32,
-        help_text="Only if you turned on two-factor authentication.",
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code"}),
-    )
-
-
 def invitation_accept_page(request, token: str) -> HttpResponse:
     """The link in an invitation email: join with this account, or create it."""
     try:
@@ -201,8 +187,7 @@ def invitation_accept_page(request, token: str) -> HttpResponse:
             messages.error(request, str(error))
         else:
             if user is None:
-                login(request, membership.user, backend="accounts.backends.EmailBackend")
-                request.session[SESSION_TENANT_KEY] = request.tenant.schema_name
+                session_sign_in(request, membership.user)
             messages.success(request, f"Welcome to {request.tenant.name}!")
             return redirect("web:dashboard")
     return render(

@@ -61,6 +61,22 @@ def tenant_home(request) -> HttpResponse:
     return render(request, "web/tenant_home.html")
 
 
+_ROLE_PLURALS = {
+    Membership.Role.OWNER: "Owners",
+    Membership.Role.ADMIN: "Admins",
+    Membership.Role.STAFF: "Staff",
+    Membership.Role.TUTOR: "Tutors",
+    Membership.Role.STUDENT: "Students",
+    Membership.Role.PARENT: "Parents",
+}
+
+_DASHBOARD_TITLES = {
+    "agency": "Agency dashboard",
+    "tutor": "Tutor dashboard",
+    "student": "Student dashboard",
+    "parent": "Parent dashboard",
+}
+
 _DASHBOARD_FOR_ROLE = {
     Membership.Role.OWNER: "agency",
     Membership.Role.ADMIN: "agency",
@@ -80,11 +96,15 @@ def dashboard(request) -> HttpResponse:
     kind = _DASHBOARD_FOR_ROLE[membership.role]
     context = {
         "dashboard_kind": kind,
+        "dashboard_title": _DASHBOARD_TITLES[kind],
         "recent_notifications": notification_list(user=request.user)[:5],
     }
     if kind == "agency":
         counts = member_counts_by_role(tenant=request.tenant)
-        context["member_counts"] = {role.label: counts[role.value] for role in Membership.Role}
+        context["member_counts"] = {
+            _ROLE_PLURALS[role] if counts[role] != 1 else role.label: counts[role]
+            for role in Membership.Role
+        }
     return render(request, f"web/dashboard/{kind}.html", context)
 
 
