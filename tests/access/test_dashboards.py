@@ -54,7 +54,7 @@ def test_the_agency_dashboard_counts_active_members_by_role(
     assert response.context["member_counts"]["Owner"] == 1
     assert response.context["member_counts"]["Students"] == 0
     assert sum(response.context["member_counts"].values()) == 3
-    assert b"<title>Agency dashboard \xc2\xb7 Acme</title>" in response.content
+    assert b"<title>Agency dashboard \xc2\xb7 Acme Tutoring</title>" in response.content
 
 
 def test_managers_see_the_team_link_on_their_dashboard_and_staff_do_not(
