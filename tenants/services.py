@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 
 from accounts.models import Membership, User
 from accounts.services.memberships import membership_create
@@ -43,6 +45,18 @@ def marketplace_tenant_ensure() -> Tenant:
         domain=host_for_slug(slug), defaults={"tenant": tenant, "is_primary": True}
     )
     return tenant
+
+
+def _connection_retire() -> None:
+    """Have Django close this connection when the current request (or task) ends.
+
+    A PostgreSQL backend keeps catalog entries for every relation it has created, and
+    cloning slows down as they pile up: 0.15 s per agency at first, 4 s after 200 on one
+    connection. A fresh backend per provisioning keeps each as fast as the first, for
+    the price of one reconnect. Marking the connection expired (rather than closing it)
+    leaves the rest of the request undisturbed; ``close_old_connections`` does the rest.
+    """
+    connection.close_at = time.monotonic()
 
 
 def agency_slug_validate(slug: str) -> str:
@@ -99,6 +113,7 @@ def agency_provision(
     tenant.save(verbosity=0)
     Domain.objects.create(domain=host_for_slug(slug), tenant=tenant, is_primary=True)
     membership_create(user=owner, tenant=tenant, role=Membership.Role.OWNER)
+    transaction.on_commit(_connection_retire)
     audit_record(
         action="tenant.provisioned",
         actor=actor or owner,

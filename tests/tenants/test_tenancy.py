@@ -111,3 +111,16 @@ def test_slug_is_normalised_to_lower_case(public_tenant):
     tenant = agency_provision(name="Shouty", slug="  Shouty-Tutors ", owner=UserFactory())
     assert tenant.slug == "shouty-tutors"
     assert tenant.primary_domain_name == "shouty-tutors.localhost"
+
+
+def test_provisioning_retires_its_database_connection_after_commit(
+    public_tenant, django_capture_on_commit_callbacks
+):
+    import time
+
+    with django_capture_on_commit_callbacks(execute=True):
+        agency_provision(name="Fresh", slug="fresh", owner=UserFactory())
+    # Django closes it at the end of the request: a backend that created many schemas
+    # makes every later clone slower.
+    assert connection.close_at is not None
+    assert connection.close_at <= time.monotonic()
