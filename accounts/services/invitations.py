@@ -15,7 +15,7 @@ from django.utils import timezone
 from accounts.models import Invitation, Membership, User, UserManager
 from accounts.services.authentication import user_sign_in_check
 from accounts.services.memberships import _require_manager, membership_create, role_assignable_by
-from accounts.services.registration import user_build
+from accounts.services.registration import email_mark_verified, user_build
 from audit.services import audit_record
 from config.errors import ApplicationError
 from notifications.services import notify
@@ -130,13 +130,17 @@ def invitation_accept(
     factor): they cannot be signed in on this tenant's host before they belong to it.
     """
     invitation = invitation_for_token(token=token, tenant=tenant)
-    if user is None and User.objects.filter(email=invitation.email).exists():
+    existing = User.objects.filter(email=invitation.email).first() if user is None else None
+    if existing is not None:
         if not password:
             raise ApplicationError(
                 "You already have an account: enter its password to accept.",
                 code="login_required",
                 status=409,
             )
+        if not existing.is_email_verified and existing.check_password(password):
+            # The invitation reached this inbox, which proves the address.
+            email_mark_verified(user=existing, request=request)
         # Outside the transaction below, so a failed attempt stays counted and audited.
         user = user_sign_in_check(
             email=invitation.email, password=password, otp=otp, tenant=None, request=request

@@ -157,11 +157,16 @@ def email_verify(*, token: str, request=None) -> User:
     user = User.objects.select_for_update().filter(pk=payload["user"]).first()
     if user is None or user.email != payload["email"]:
         raise ApplicationError("This link is not valid.", code="link_invalid")
+    email_mark_verified(user=user, request=request)
+    return user
+
+
+def email_mark_verified(*, user: User, request=None) -> None:
+    """Record that ``user`` proved their address (a link reached their inbox)."""
     if user.email_verified_at is None:
         user.email_verified_at = timezone.now()
         user.save(update_fields=["email_verified_at"])
         audit_record(action="auth.email_verified", actor=user, target=user, request=request)
-    return user
 
 
 def email_verification_resend(*, email: str, request=None) -> None:

@@ -244,6 +244,26 @@ def test_an_existing_account_with_a_wrong_password_does_not_join(api_client, acm
     assert existing.first_name != "Mallory"
 
 
+def test_an_unconfirmed_account_joins_and_its_address_counts_as_confirmed(
+    api_client, acme, owner, password
+):
+    unconfirmed = UserFactory(email="late@example.test", email_verified_at=None)
+    _, token = invite(acme, owner, email=unconfirmed.email)
+    response = api_client(acme).post(ACCEPT, {"token": token, "password": password})
+    assert response.status_code == 201, response.content
+    unconfirmed.refresh_from_db()
+    assert unconfirmed.is_email_verified
+
+
+def test_an_unconfirmed_account_with_a_wrong_password_stays_unconfirmed(api_client, acme, owner):
+    unconfirmed = UserFactory(email="late@example.test", email_verified_at=None)
+    _, token = invite(acme, owner, email=unconfirmed.email)
+    response = api_client(acme).post(ACCEPT, {"token": token, "password": "Wrong-Horse-9"})
+    assert response.status_code == 401
+    unconfirmed.refresh_from_db()
+    assert not unconfirmed.is_email_verified
+
+
 def test_a_member_signed_in_as_another_address_cannot_take_someone_elses_invitation(
     api_client, acme, owner, member
 ):
