@@ -76,15 +76,20 @@ class EmailVerifyView(APIView):
         return Response(UserOutput(user).data)
 
 
+class EmailInput(serializers.Serializer):
+    email = serializers.EmailField()
+
+
+class RefreshInput(serializers.Serializer):
+    refresh = serializers.CharField()
+
+
 class EmailVerifyResendView(APIView):
     permission_classes = [AllowAny]
 
-    class InputSerializer(serializers.Serializer):
-        email = serializers.EmailField()
-
-    @extend_schema(request=InputSerializer, responses={202: None})
+    @extend_schema(request=EmailInput, responses={202: None})
     def post(self, request):
-        data = self.InputSerializer(data=request.data)
+        data = EmailInput(data=request.data)
         data.is_valid(raise_exception=True)
         registration.email_verification_resend(email=data.validated_data["email"], request=request)
         return Response(status=status.HTTP_202_ACCEPTED)
@@ -123,12 +128,9 @@ class TokenRefreshView(APIView):
     permission_classes = [AllowAny]
     authentication_classes = []
 
-    class InputSerializer(serializers.Serializer):
-        refresh = serializers.CharField()
-
-    @extend_schema(request=InputSerializer, responses={200: TokenPairOutput})
+    @extend_schema(request=RefreshInput, responses={200: TokenPairOutput})
     def post(self, request):
-        data = self.InputSerializer(data=request.data)
+        data = RefreshInput(data=request.data)
         data.is_valid(raise_exception=True)
         pair = tokens.token_refresh(
             raw_refresh=data.validated_data["refresh"],
@@ -142,12 +144,9 @@ class TokenLogoutView(APIView):
     permission_classes = [AllowAny]
     authentication_classes = []
 
-    class InputSerializer(serializers.Serializer):
-        refresh = serializers.CharField()
-
-    @extend_schema(request=InputSerializer, responses={204: None})
+    @extend_schema(request=RefreshInput, responses={204: None})
     def post(self, request):
-        data = self.InputSerializer(data=request.data)
+        data = RefreshInput(data=request.data)
         data.is_valid(raise_exception=True)
         tokens.token_logout(
             raw_refresh=data.validated_data["refresh"],
@@ -161,12 +160,9 @@ class PasswordResetRequestView(APIView):
     permission_classes = [AllowAny]
     authentication_classes = []
 
-    class InputSerializer(serializers.Serializer):
-        email = serializers.EmailField()
-
-    @extend_schema(request=InputSerializer, responses={202: None})
+    @extend_schema(request=EmailInput, responses={202: None})
     def post(self, request):
-        data = self.InputSerializer(data=request.data)
+        data = EmailInput(data=request.data)
         data.is_valid(raise_exception=True)
         registration.password_reset_request(email=data.validated_data["email"], request=request)
         return Response(status=status.HTTP_202_ACCEPTED)
