@@ -339,3 +339,10 @@ def test_revoking_an_invitation_from_the_page(browser, acme, owner):
 @pytest.mark.parametrize("path", ["/team/members/424242/role/", "/team/invitations/424242/revoke/"])
 def test_unknown_ids_on_the_team_pages_are_not_found(browser, path):
     assert browser.post(path, {"role": "tutor"}).status_code == 404
+
+
+def test_the_team_page_offers_no_deactivate_button_for_yourself(web_client, acme, owner, member):
+    tutor = member(acme, "tutor")
+    page = web_client(acme, owner.user).get("/team/").content.decode()
+    assert f"/team/members/{tutor.pk}/deactivate/" in page
+    assert f"/team/members/{owner.pk}/deactivate/" not in page
