@@ -121,3 +121,30 @@ class InvitationSignInForm(forms.Form):
         help_text="Only if you turned on two-factor authentication.",
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code"}),
     )
+
+
+class ProfileForm(forms.Form):
+    first_name = forms.CharField(label="First name", max_length=150)
+    last_name = forms.CharField(label="Last name", max_length=150, required=False)
+    time_zone = forms.ChoiceField(
+        label="Time zone",
+        choices=TIME_ZONE_CHOICES,
+        help_text="Times across EduConnect are shown in this zone.",
+    )
+    locale = forms.ChoiceField(label="Language", choices=settings.LANGUAGES)
+
+
+class PasswordChangeForm(forms.Form):
+    current_password = forms.CharField(
+        label="Current password",
+        strip=False,
+        max_length=128,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    new_password = forms.CharField(
+        label="New password",
+        strip=False,
+        max_length=128,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )

@@ -18,4 +18,5 @@ urlpatterns = [
         "reset/<uidb64>/<token>/", views.password_reset_confirm_page, name="password_reset_confirm"
     ),
     path("two-factor/", views.two_factor_page, name="two_factor"),
+    path("settings/", views.settings_page, name="settings"),
 ]

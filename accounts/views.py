@@ -7,7 +7,7 @@ import time
 import segno
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import logout
+from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
@@ -16,10 +16,18 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from accounts.forms import CodeForm, EmailForm, LoginForm, NewPasswordForm, RegisterForm
+from accounts.forms import (
+    CodeForm,
+    EmailForm,
+    LoginForm,
+    NewPasswordForm,
+    PasswordChangeForm,
+    ProfileForm,
+    RegisterForm,
+)
 from accounts.models import User
 from accounts.selectors import membership_list_for_user
-from accounts.services import registration, two_factor
+from accounts.services import profile, registration, two_factor
 from accounts.services.authentication import credentials_check
 from accounts.services.handoff import login_handoff_consume, login_handoff_url
 from accounts.sessions import session_sign_in
@@ -239,3 +247,40 @@ def two_factor_page(request) -> HttpResponse:
     if context["enabled"]:
         context["remaining"] = two_factor.recovery_codes_remaining(user=user)
     return render(request, "accounts/two_factor.html", context)
+
+
+@login_required
+def settings_page(request) -> HttpResponse:
+    """Your account: names, time zone and language; and changing your password."""
+    user = request.user
+    action = request.POST.get("action") if request.method == "POST" else None
+    profile_form = ProfileForm(
+        request.POST if action == "profile" else None,
+        initial={
+            field: getattr(user, field)
+            for field in ("first_name", "last_name", "time_zone", "locale")
+        },
+    )
+    password_form = PasswordChangeForm(request.POST if action == "password" else None)
+    if action == "profile" and profile_form.is_valid():
+        try:
+            profile.user_profile_update(user=user, request=request, **profile_form.cleaned_data)
+        except ValidationError as error:
+            form_apply_errors(profile_form, error)
+        else:
+            messages.success(request, "Your details are saved.")
+            return redirect("accounts:settings")
+    if action == "password" and password_form.is_valid():
+        try:
+            profile.password_change(user=user, request=request, **password_form.cleaned_data)
+        except (ValidationError, ApplicationError) as error:
+            form_apply_errors(password_form, error)
+        else:
+            update_session_auth_hash(request, user)  # this session stays; the others end
+            messages.success(request, "Your password is changed. Other sessions were signed out.")
+            return redirect("accounts:settings")
+    return render(
+        request,
+        "accounts/settings.html",
+        {"profile_form": profile_form, "password_form": password_form},
+    )

@@ -81,6 +81,7 @@ urlpatterns = [
     path("auth/2fa/disable/", auth.TwoFactorDisableView.as_view(), name="2fa_disable"),
     path("auth/2fa/recovery-codes/", auth.RecoveryCodesView.as_view(), name="2fa_recovery_codes"),
     path("me/", auth.MeView.as_view(), name="me"),
+    path("auth/password/", auth.PasswordChangeView.as_view(), name="password_change"),
     path("notifications/", notifications.NotificationListView.as_view(), name="notifications"),
     path(
         "notifications/read/",

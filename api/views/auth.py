@@ -12,7 +12,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.services import registration, tokens, two_factor
+from accounts.services import profile, registration, tokens, two_factor
 from accounts.services.authentication import user_sign_in_check
 from api.permissions import OnPublicHost
 
@@ -191,11 +191,48 @@ class PasswordResetConfirmView(APIView):
 
 
 class MeView(APIView):
+    """Your account; PATCH changes your names, time zone or language."""
+
     permission_classes = [IsAuthenticated]
+
+    class InputSerializer(serializers.Serializer):
+        first_name = serializers.CharField(max_length=150, required=False)
+        last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+        time_zone = serializers.ChoiceField(choices=TIME_ZONES, required=False)
+        locale = serializers.ChoiceField(choices=settings.LANGUAGES, required=False)
 
     @extend_schema(responses={200: UserOutput})
     def get(self, request):
         return Response(UserOutput(request.user).data)
+
+    @extend_schema(request=InputSerializer, responses={200: UserOutput})
+    def patch(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = profile.user_profile_update(
+            user=request.user, request=request, **data.validated_data
+        )
+        return Response(UserOutput(user).data)
+
+
+class PasswordChangeView(APIView):
+    """Change your password; every other sign-in of yours ends, this one stays."""
+
+    permission_classes = [IsAuthenticated]
+
+    class InputSerializer(serializers.Serializer):
+        current_password = serializers.CharField(max_length=128, trim_whitespace=False)
+        new_password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+    @extend_schema(request=InputSerializer, responses={204: None})
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        family = request.auth.get(tokens.FAMILY_CLAIM) if request.auth is not None else None
+        profile.password_change(
+            user=request.user, keep_family=family, request=request, **data.validated_data
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class TwoFactorEnrolView(APIView):
