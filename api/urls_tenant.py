@@ -3,7 +3,7 @@
 from django.urls import path
 
 from api.urls_common import urlpatterns as common
-from api.views import team
+from api.views import crm, team
 
 app_name = "api"
 
@@ -29,4 +29,19 @@ urlpatterns = [
         name="invitation_revoke",
     ),
     path("team/invitations/accept/", team.InvitationAcceptView.as_view(), name="invitation_accept"),
+    path("crm/subjects/", crm.SubjectListView.as_view(), name="crm_subjects"),
+    path("crm/subjects/<int:pk>/", crm.SubjectDetailView.as_view(), name="crm_subject"),
+    path("crm/tutors/", crm.TutorListView.as_view(), name="crm_tutors"),
+    path("crm/tutors/me/", crm.MyTutorProfileView.as_view(), name="crm_my_tutor_profile"),
+    path(
+        "crm/tutors/me/subjects/",
+        crm.MyTutorSubjectListView.as_view(),
+        name="crm_my_tutor_subjects",
+    ),
+    path(
+        "crm/tutors/me/subjects/<int:pk>/",
+        crm.MyTutorSubjectDetailView.as_view(),
+        name="crm_my_tutor_subject",
+    ),
+    path("crm/tutors/<int:pk>/", crm.TutorDetailView.as_view(), name="crm_tutor"),
 ]

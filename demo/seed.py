@@ -10,9 +10,12 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
+from django_tenants.utils import tenant_context
 
 from accounts.models import Membership, User
 from accounts.services.memberships import membership_create
+from crm.models import Subject, TutorSubject
+from crm.services import tutor_profile_ensure, tutor_profile_update, tutor_subject_add
 from tenants.models import Tenant
 from tenants.selectors import root_url, tenant_get_by_slug
 from tenants.services import agency_provision, marketplace_tenant_ensure, public_tenant_ensure
@@ -59,6 +62,28 @@ def _agency(slug: str, name: str, owner: User, time_zone: str) -> Tenant:
     )
 
 
+def _tutor_profile(membership: Membership, profile: dict, subjects: list[tuple]) -> None:
+    """Fill ``membership``'s tutor profile (once) with ``profile`` and priced ``subjects``."""
+    with tenant_context(membership.tenant):
+        tutor_profile = tutor_profile_ensure(actor=membership)
+        tutor_profile_update(profile=tutor_profile, actor=membership, **profile)
+        for slug, level, proficiency, rate, currency in subjects:
+            subject = Subject.objects.get(slug=slug)
+            if not TutorSubject.objects.filter(
+                profile=tutor_profile, subject=subject, level=level
+            ).exists():
+                tutor_subject_add(
+                    profile=tutor_profile,
+                    actor=membership,
+                    subject_id=subject.pk,
+                    level=level,
+                    difficulty="intermediate",
+                    proficiency=proficiency,
+                    hourly_rate_minor=rate,
+                    currency=currency,
+                )
+
+
 @transaction.atomic
 def demo_seed() -> list[DemoLogin]:
     """Create (or find) the demo tenants and people; return their logins."""
@@ -80,12 +105,38 @@ def demo_seed() -> list[DemoLogin]:
         (parent, Role.PARENT),
     ):
         membership_create(user=person, tenant=acme, role=role)
+    _tutor_profile(
+        Membership.objects.select_related("tenant").get(user=tutor, tenant=acme),
+        {
+            "headline": "GCSE and A-level maths and physics, calmly explained",
+            "years_of_experience": 8,
+            "languages": ["en", "fr"],
+            "availability_summary": "Weekday evenings 17:00-20:00 and Saturday mornings.",
+            "bio": "Former secondary teacher; I help students build confidence before exams.",
+            "intro_video_url": "https://videos.example/theo-turner-intro",
+            "visibility": {"basics": "public", "subjects": "public", "bio": "public"},
+        },
+        [("mathematics", "exam_prep", 5, 4500, "GBP"), ("physics", "secondary", 4, 4000, "GBP")],
+    )
 
     globex_owner = _user("owner@globex.test", "Gina", "Gold", time_zone="America/New_York")
     globex = _agency("globex", "Globex Learning", globex_owner, "America/New_York")
 
     freelancer = _user("freelancer@educonnect.test", "Fran", "Freeman", time_zone="Europe/Berlin")
-    membership_create(user=freelancer, tenant=marketplace, role=Role.TUTOR)
+    freelance = membership_create(user=freelancer, tenant=marketplace, role=Role.TUTOR)
+    _tutor_profile(
+        Membership.objects.select_related("tenant").get(pk=freelance.pk),
+        {
+            "headline": "Conversational Spanish and English for adults",
+            "years_of_experience": 5,
+            "languages": ["de", "es", "en"],
+            "availability_summary": "Mornings (Berlin time), Monday to Thursday.",
+            "bio": "Native German speaker, fluent in Spanish; lessons built around real talk.",
+            "intro_video_url": "https://videos.example/fran-freeman-intro",
+            "visibility": {"basics": "public", "subjects": "public", "rates": "public"},
+        },
+        [("spanish", "adult", 5, 3500, "EUR"), ("english", "adult", 4, 3000, "EUR")],
+    )
     # A student of two agencies and the marketplace chooses where to go after login.
     membership_create(user=student, tenant=marketplace, role=Role.STUDENT)
 

@@ -1,0 +1,475 @@
+"""Writes of the crm domain: the subjects catalogue and tutor profiles.
+
+Every function takes the acting ``Membership`` and checks it: managers (owners and
+admins) edit the catalogue; a tutor edits only their own profile.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import URLValidator
+from django.db import IntegrityError, connection, transaction
+from django.utils.text import slugify
+
+from accounts.models import Membership
+from audit.services import audit_record
+from crm.currencies import ISO_4217_CODES
+from crm.models import (
+    MAX_HOURLY_RATE_MINOR,
+    Difficulty,
+    Level,
+    Subject,
+    TutorProfile,
+    TutorSubject,
+    Visibility,
+)
+
+
+class _Unset:
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET: Any = _Unset()  # "leave this field as it is" in partial updates
+
+LANGUAGE_TAG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+MAX_LANGUAGES = 10
+MAX_YEARS_OF_EXPERIENCE = 80
+TEXT_LIMITS = {"headline": 120, "bio": 5000, "availability_summary": 1000}
+
+
+# Guards ------------------------------------------------------------------------------------
+
+
+def _require_here(actor: Membership | None) -> Membership:
+    """An active membership of the tenant whose schema is in use."""
+    if actor is None or not actor.is_active or actor.tenant.schema_name != connection.schema_name:
+        raise PermissionDenied("You are not a member of this tenant.")
+    return actor
+
+
+def _require_manager(actor: Membership | None) -> Membership:
+    actor = _require_here(actor)
+    if not actor.is_manager:
+        raise PermissionDenied("Only the agency's owners and admins can edit the subjects.")
+    return actor
+
+
+def _require_own_profile(actor: Membership | None, profile: TutorProfile) -> Membership:
+    actor = _require_here(actor)
+    if actor.role != Membership.Role.TUTOR or actor.user_id != profile.user_id:
+        raise PermissionDenied("Tutors can edit only their own profile.")
+    return actor
+
+
+# Field checks ------------------------------------------------------------------------------
+
+
+def _text(errors: dict, field: str, value: Any) -> str:
+    if not isinstance(value, str):
+        errors[field] = ["Enter text."]
+        return ""
+    value = value.strip()
+    limit = TEXT_LIMITS.get(field)
+    if limit is not None and len(value) > limit:
+        errors[field] = [f"Use at most {limit} characters."]
+    return value
+
+
+def _int_in_range(
+    errors: dict, field: str, value: Any, *, low: int, high: int, message: str
+) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        errors[field] = [message]
+        return 0
+    return value
+
+
+def hourly_rate_validate(errors: dict, value: Any) -> int | None:
+    """An hourly rate in minor units: a whole number above 0, at most 100,000.00."""
+    if value is None:
+        return None
+    return _int_in_range(
+        errors,
+        "hourly_rate_minor",
+        value,
+        low=1,
+        high=MAX_HOURLY_RATE_MINOR,
+        message=f"Enter a whole number of minor units (cents) from 1 to {MAX_HOURLY_RATE_MINOR}.",
+    )
+
+
+def currency_validate(errors: dict, value: Any) -> str:
+    """A currency in circulation, as its ISO 4217 code in capitals (``GBP``)."""
+    if not isinstance(value, str) or value not in ISO_4217_CODES:
+        errors["currency"] = ["Use a three-letter ISO 4217 currency code in capitals, like GBP."]
+        return ""
+    return value
+
+
+def _languages(errors: dict, value: Any) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        errors["languages"] = ['Send a list of language codes, like ["en", "pt-BR"].']
+        return []
+    languages: list[str] = []
+    for item in value:
+        tag = item.strip()
+        if not LANGUAGE_TAG.match(tag):
+            errors["languages"] = [f"“{tag[:20]}” is not a language code like en or pt-BR."]
+            return []
+        if tag not in languages:
+            languages.append(tag)
+    if len(languages) > MAX_LANGUAGES:
+        errors["languages"] = [f"List at most {MAX_LANGUAGES} languages."]
+    return languages
+
+
+def _video_url(errors: dict, value: Any) -> str:
+    value = _text(errors, "intro_video_url", value)
+    if not value or "intro_video_url" in errors:
+        return value
+    if len(value) > 500:
+        errors["intro_video_url"] = ["Use at most 500 characters."]
+        return value
+    try:
+        URLValidator(schemes=["https"])(value)
+    except ValidationError:
+        errors["intro_video_url"] = ["Enter a full https:// link to the video."]
+    return value
+
+
+def _visibility(errors: dict, value: Any) -> dict[str, str]:
+    if not isinstance(value, dict):
+        errors["visibility"] = ["Send an object of section → visibility."]
+        return {}
+    unknown = set(value) - set(TutorProfile.SECTIONS)
+    if unknown:
+        errors["visibility"] = [f"Unknown sections: {', '.join(sorted(map(str, unknown)))}."]
+        return {}
+    bad = [section for section, level in value.items() if level not in Visibility.values]
+    if bad:
+        errors["visibility"] = [f"Choose public, agency or private for: {', '.join(sorted(bad))}."]
+        return {}
+    return dict(value)
+
+
+# Subjects catalogue ------------------------------------------------------------------------
+
+
+def _subject_name(errors: dict, value: Any, *, exclude_pk: int | None = None) -> str:
+    name = _text(errors, "name", value)
+    if "name" in errors:
+        return name
+    if not name:
+        errors["name"] = ["Enter the subject's name."]
+    elif len(name) > 80:
+        errors["name"] = ["Use at most 80 characters."]
+    elif Subject.objects.filter(name__iexact=name).exclude(pk=exclude_pk).exists():
+        errors["name"] = ["There is already a subject with this name."]
+    return name
+
+
+def _ordering(errors: dict, value: Any) -> int:
+    return _int_in_range(
+        errors,
+        "ordering",
+        value,
+        low=0,
+        high=32767,
+        message="Enter a whole number from 0 to 32767.",
+    )
+
+
+@transaction.atomic
+def subject_create(*, actor: Membership, name: str, slug: str = "", ordering: int = 0) -> Subject:
+    """Add a subject to the catalogue; its slug comes from the name unless given."""
+    _require_manager(actor)
+    errors: dict[str, list[str]] = {}
+    name = _subject_name(errors, name)
+    ordering = _ordering(errors, ordering)
+    slug = slugify(slug or name, allow_unicode=True)[:80]
+    if "name" not in errors:
+        if not slug:
+            errors["slug"] = ["Enter a slug of letters, digits and hyphens."]
+        elif Subject.objects.filter(slug=slug).exists():
+            errors["slug"] = ["There is already a subject with this slug."]
+    if errors:
+        raise ValidationError(errors)
+    try:
+        with transaction.atomic():
+            return Subject.objects.create(name=name, slug=slug, ordering=ordering)
+    except IntegrityError as error:  # a concurrent create took the name or slug
+        raise ValidationError({"name": ["There is already a subject with this name."]}) from error
+
+
+@transaction.atomic
+def subject_update(
+    *,
+    subject: Subject,
+    actor: Membership,
+    name: str = UNSET,
+    is_active: bool = UNSET,
+    ordering: int = UNSET,
+) -> Subject:
+    """Rename, reorder, deactivate or reactivate a subject (its slug stays stable)."""
+    _require_manager(actor)
+    subject = Subject.objects.select_for_update().get(pk=subject.pk)
+    errors: dict[str, list[str]] = {}
+    if name is not UNSET:
+        subject.name = _subject_name(errors, name, exclude_pk=subject.pk)
+    if ordering is not UNSET:
+        subject.ordering = _ordering(errors, ordering)
+    if is_active is not UNSET:
+        if not isinstance(is_active, bool):
+            errors["is_active"] = ["Send true or false."]
+        else:
+            subject.is_active = is_active
+    if errors:
+        raise ValidationError(errors)
+    try:
+        with transaction.atomic():
+            subject.save()
+    except IntegrityError as error:
+        raise ValidationError({"name": ["There is already a subject with this name."]}) from error
+    return subject
+
+
+# Tutor profiles ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def tutor_profile_ensure(*, actor: Membership) -> TutorProfile:
+    """The acting tutor's profile in this tenant, made empty on first use."""
+    actor = _require_here(actor)
+    if actor.role != Membership.Role.TUTOR:
+        raise PermissionDenied("Only tutors have a tutor profile.")
+    profile, _ = TutorProfile.objects.get_or_create(user_id=actor.user_id)
+    return profile
+
+
+@transaction.atomic
+def tutor_profile_update(
+    *,
+    profile: TutorProfile,
+    actor: Membership,
+    headline: str = UNSET,
+    bio: str = UNSET,
+    years_of_experience: int | None = UNSET,
+    languages: list[str] = UNSET,
+    intro_video_url: str = UNSET,
+    availability_summary: str = UNSET,
+    visibility: dict[str, str] = UNSET,
+    request=None,
+) -> TutorProfile:
+    """Change the tutor's own profile; only the fields given change."""
+    _require_own_profile(actor, profile)
+    profile = TutorProfile.objects.select_for_update().get(pk=profile.pk)
+    errors: dict[str, list[str]] = {}
+    changes: dict[str, Any] = {}
+    for field, value in (
+        ("headline", headline),
+        ("bio", bio),
+        ("availability_summary", availability_summary),
+    ):
+        if value is not UNSET:
+            changes[field] = _text(errors, field, value)
+    if years_of_experience is not UNSET:
+        changes["years_of_experience"] = (
+            None
+            if years_of_experience is None
+            else _int_in_range(
+                errors,
+                "years_of_experience",
+                years_of_experience,
+                low=0,
+                high=MAX_YEARS_OF_EXPERIENCE,
+                message=f"Enter a whole number of years from 0 to {MAX_YEARS_OF_EXPERIENCE}.",
+            )
+        )
+    if languages is not UNSET:
+        changes["languages"] = _languages(errors, languages)
+    if intro_video_url is not UNSET:
+        changes["intro_video_url"] = _video_url(errors, intro_video_url)
+    if visibility is not UNSET:
+        for section, level in _visibility(errors, visibility).items():
+            changes[f"{section}_visibility"] = level
+    if errors:
+        raise ValidationError(errors)
+
+    changed = sorted(field for field, value in changes.items() if getattr(profile, field) != value)
+    if changed:
+        for field in changed:
+            setattr(profile, field, changes[field])
+        profile.save(update_fields=[*changed, "updated_at"])
+        audit_record(
+            action="crm.tutor_profile.updated",
+            actor=actor.user,
+            tenant=actor.tenant,
+            target=profile,
+            data={"fields": changed},
+            request=request,
+        )
+    return profile
+
+
+def _level_and_difficulty(errors: dict, level: Any, difficulty: Any) -> None:
+    if level is not UNSET and level not in Level.values:
+        errors["level"] = [f"Choose one of: {', '.join(Level.values)}."]
+    if difficulty is not UNSET and difficulty not in Difficulty.values:
+        errors["difficulty"] = [f"Choose one of: {', '.join(Difficulty.values)}."]
+
+
+def _proficiency(errors: dict, value: Any) -> int:
+    return _int_in_range(
+        errors, "proficiency", value, low=1, high=5, message="Rate your proficiency from 1 to 5."
+    )
+
+
+def _save_tutor_subject(tutor_subject: TutorSubject) -> TutorSubject:
+    try:
+        with transaction.atomic():
+            tutor_subject.save()
+    except IntegrityError as error:  # a concurrent request added the same subject and level
+        raise ValidationError(
+            {"level": ["You already teach this subject at this level."]}
+        ) from error
+    return tutor_subject
+
+
+def _duplicate(tutor_subject: TutorSubject) -> bool:
+    return (
+        TutorSubject.objects.filter(
+            profile_id=tutor_subject.profile_id,
+            subject_id=tutor_subject.subject_id,
+            level=tutor_subject.level,
+        )
+        .exclude(pk=tutor_subject.pk)
+        .exists()
+    )
+
+
+@transaction.atomic
+def tutor_subject_add(
+    *,
+    profile: TutorProfile,
+    actor: Membership,
+    subject_id: int,
+    level: str,
+    proficiency: int,
+    difficulty: str = Difficulty.BEGINNER,
+    hourly_rate_minor: int | None = None,
+    currency: str | None = None,
+    request=None,
+) -> TutorSubject:
+    """Add a subject at a level to the tutor's own profile, with an optional hourly rate.
+
+    The currency defaults to the tenant's.
+    """
+    _require_own_profile(actor, profile)
+    errors: dict[str, list[str]] = {}
+    subject = Subject.objects.filter(pk=subject_id, is_active=True).first()
+    if subject is None:
+        errors["subject_id"] = ["Choose an active subject from the catalogue."]
+    _level_and_difficulty(errors, level, difficulty)
+    proficiency = _proficiency(errors, proficiency)
+    hourly_rate_minor = hourly_rate_validate(errors, hourly_rate_minor)
+    currency = currency_validate(
+        errors, actor.tenant.default_currency if currency is None else currency
+    )
+    if errors:
+        raise ValidationError(errors)
+    tutor_subject = TutorSubject(
+        profile=profile,
+        subject=subject,
+        level=level,
+        difficulty=difficulty,
+        proficiency=proficiency,
+        hourly_rate_minor=hourly_rate_minor,
+        currency=currency,
+    )
+    if _duplicate(tutor_subject):
+        raise ValidationError({"level": ["You already teach this subject at this level."]})
+    _save_tutor_subject(tutor_subject)
+    audit_record(
+        action="crm.tutor_subject.added",
+        actor=actor.user,
+        tenant=actor.tenant,
+        target=tutor_subject,
+        data={
+            "subject": subject.slug,
+            "level": level,
+            "rate": hourly_rate_minor,
+            "currency": currency,
+        },
+        request=request,
+    )
+    return tutor_subject
+
+
+@transaction.atomic
+def tutor_subject_update(
+    *,
+    tutor_subject: TutorSubject,
+    actor: Membership,
+    level: str = UNSET,
+    difficulty: str = UNSET,
+    proficiency: int = UNSET,
+    hourly_rate_minor: int | None = UNSET,
+    currency: str = UNSET,
+    request=None,
+) -> TutorSubject:
+    """Change level, difficulty, proficiency or rate of one of the tutor's own subjects."""
+    _require_own_profile(actor, tutor_subject.profile)
+    tutor_subject = (
+        TutorSubject.objects.select_for_update().select_related("subject").get(pk=tutor_subject.pk)
+    )
+    errors: dict[str, list[str]] = {}
+    _level_and_difficulty(errors, level, difficulty)
+    changes: dict[str, Any] = {}
+    if level is not UNSET:
+        changes["level"] = level
+    if difficulty is not UNSET:
+        changes["difficulty"] = difficulty
+    if proficiency is not UNSET:
+        changes["proficiency"] = _proficiency(errors, proficiency)
+    if hourly_rate_minor is not UNSET:
+        changes["hourly_rate_minor"] = hourly_rate_validate(errors, hourly_rate_minor)
+    if currency is not UNSET:
+        changes["currency"] = currency_validate(errors, currency)
+    if errors:
+        raise ValidationError(errors)
+    changed = sorted(f for f, v in changes.items() if getattr(tutor_subject, f) != v)
+    if not changed:
+        return tutor_subject
+    for field in changed:
+        setattr(tutor_subject, field, changes[field])
+    if "level" in changed and _duplicate(tutor_subject):
+        raise ValidationError({"level": ["You already teach this subject at this level."]})
+    _save_tutor_subject(tutor_subject)
+    audit_record(
+        action="crm.tutor_subject.updated",
+        actor=actor.user,
+        tenant=actor.tenant,
+        target=tutor_subject,
+        data={"fields": changed},
+        request=request,
+    )
+    return tutor_subject
+
+
+@transaction.atomic
+def tutor_subject_remove(*, tutor_subject: TutorSubject, actor: Membership, request=None) -> None:
+    """Take a subject off the tutor's own profile."""
+    _require_own_profile(actor, tutor_subject.profile)
+    audit_record(
+        action="crm.tutor_subject.removed",
+        actor=actor.user,
+        tenant=actor.tenant,
+        target=tutor_subject,
+        data={"subject": tutor_subject.subject_id, "level": tutor_subject.level},
+        request=request,
+    )
+    tutor_subject.delete()
