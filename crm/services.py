@@ -6,40 +6,34 @@ admins) edit the catalogue; a tutor edits only their own profile.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.validators import URLValidator
 from django.db import IntegrityError, connection, transaction
 from django.utils.text import slugify
 
 from accounts.models import Membership
 from audit.services import audit_record
-from crm.currencies import ISO_4217_CODES
 from crm.models import (
-    MAX_HOURLY_RATE_MINOR,
     Difficulty,
-    Level,
     Subject,
     TutorProfile,
     TutorSubject,
-    Visibility,
 )
-
-
-class _Unset:
-    def __repr__(self) -> str:
-        return "UNSET"
-
-
-UNSET: Any = _Unset()  # "leave this field as it is" in partial updates
-
-LANGUAGE_TAG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
-MAX_LANGUAGES = 10
-MAX_YEARS_OF_EXPERIENCE = 80
-TEXT_LIMITS = {"headline": 120, "bio": 5000, "availability_summary": 1000}
-
+from crm.validation import (
+    MAX_YEARS_OF_EXPERIENCE,
+    UNSET,
+    currency_validate,
+    hourly_rate_validate,
+    int_in_range_validate,
+    languages_validate,
+    level_and_difficulty_validate,
+    ordering_validate,
+    proficiency_validate,
+    text_validate,
+    video_url_validate,
+    visibility_validate,
+)
 
 # Guards ------------------------------------------------------------------------------------
 
@@ -65,102 +59,11 @@ def _require_own_profile(actor: Membership | None, profile: TutorProfile) -> Mem
     return actor
 
 
-# Field checks ------------------------------------------------------------------------------
-
-
-def _text(errors: dict, field: str, value: Any) -> str:
-    if not isinstance(value, str):
-        errors[field] = ["Enter text."]
-        return ""
-    value = value.strip()
-    limit = TEXT_LIMITS.get(field)
-    if limit is not None and len(value) > limit:
-        errors[field] = [f"Use at most {limit} characters."]
-    return value
-
-
-def _int_in_range(
-    errors: dict, field: str, value: Any, *, low: int, high: int, message: str
-) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        errors[field] = [message]
-        return 0
-    return value
-
-
-def hourly_rate_validate(errors: dict, value: Any) -> int | None:
-    """An hourly rate in minor units: a whole number above 0, at most 100,000.00."""
-    if value is None:
-        return None
-    return _int_in_range(
-        errors,
-        "hourly_rate_minor",
-        value,
-        low=1,
-        high=MAX_HOURLY_RATE_MINOR,
-        message=f"Enter a whole number of minor units (cents) from 1 to {MAX_HOURLY_RATE_MINOR}.",
-    )
-
-
-def currency_validate(errors: dict, value: Any) -> str:
-    """A currency in circulation, as its ISO 4217 code in capitals (``GBP``)."""
-    if not isinstance(value, str) or value not in ISO_4217_CODES:
-        errors["currency"] = ["Use a three-letter ISO 4217 currency code in capitals, like GBP."]
-        return ""
-    return value
-
-
-def _languages(errors: dict, value: Any) -> list[str]:
-    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        errors["languages"] = ['Send a list of language codes, like ["en", "pt-BR"].']
-        return []
-    languages: list[str] = []
-    for item in value:
-        tag = item.strip()
-        if not LANGUAGE_TAG.match(tag):
-            errors["languages"] = [f"“{tag[:20]}” is not a language code like en or pt-BR."]
-            return []
-        if tag not in languages:
-            languages.append(tag)
-    if len(languages) > MAX_LANGUAGES:
-        errors["languages"] = [f"List at most {MAX_LANGUAGES} languages."]
-    return languages
-
-
-def _video_url(errors: dict, value: Any) -> str:
-    value = _text(errors, "intro_video_url", value)
-    if not value or "intro_video_url" in errors:
-        return value
-    if len(value) > 500:
-        errors["intro_video_url"] = ["Use at most 500 characters."]
-        return value
-    try:
-        URLValidator(schemes=["https"])(value)
-    except ValidationError:
-        errors["intro_video_url"] = ["Enter a full https:// link to the video."]
-    return value
-
-
-def _visibility(errors: dict, value: Any) -> dict[str, str]:
-    if not isinstance(value, dict):
-        errors["visibility"] = ["Send an object of section → visibility."]
-        return {}
-    unknown = set(value) - set(TutorProfile.SECTIONS)
-    if unknown:
-        errors["visibility"] = [f"Unknown sections: {', '.join(sorted(map(str, unknown)))}."]
-        return {}
-    bad = [section for section, level in value.items() if level not in Visibility.values]
-    if bad:
-        errors["visibility"] = [f"Choose public, agency or private for: {', '.join(sorted(bad))}."]
-        return {}
-    return dict(value)
-
-
 # Subjects catalogue ------------------------------------------------------------------------
 
 
 def _subject_name(errors: dict, value: Any, *, exclude_pk: int | None = None) -> str:
-    name = _text(errors, "name", value)
+    name = text_validate(errors, "name", value)
     if "name" in errors:
         return name
     if not name:
@@ -172,24 +75,13 @@ def _subject_name(errors: dict, value: Any, *, exclude_pk: int | None = None) ->
     return name
 
 
-def _ordering(errors: dict, value: Any) -> int:
-    return _int_in_range(
-        errors,
-        "ordering",
-        value,
-        low=0,
-        high=32767,
-        message="Enter a whole number from 0 to 32767.",
-    )
-
-
 @transaction.atomic
 def subject_create(*, actor: Membership, name: str, slug: str = "", ordering: int = 0) -> Subject:
     """Add a subject to the catalogue; its slug comes from the name unless given."""
     _require_manager(actor)
     errors: dict[str, list[str]] = {}
     name = _subject_name(errors, name)
-    ordering = _ordering(errors, ordering)
+    ordering = ordering_validate(errors, ordering)
     slug = slugify(slug or name, allow_unicode=True)[:80]
     if "name" not in errors:
         if not slug:
@@ -221,7 +113,7 @@ def subject_update(
     if name is not UNSET:
         subject.name = _subject_name(errors, name, exclude_pk=subject.pk)
     if ordering is not UNSET:
-        subject.ordering = _ordering(errors, ordering)
+        subject.ordering = ordering_validate(errors, ordering)
     if is_active is not UNSET:
         if not isinstance(is_active, bool):
             errors["is_active"] = ["Send true or false."]
@@ -275,12 +167,12 @@ def tutor_profile_update(
         ("availability_summary", availability_summary),
     ):
         if value is not UNSET:
-            changes[field] = _text(errors, field, value)
+            changes[field] = text_validate(errors, field, value)
     if years_of_experience is not UNSET:
         changes["years_of_experience"] = (
             None
             if years_of_experience is None
-            else _int_in_range(
+            else int_in_range_validate(
                 errors,
                 "years_of_experience",
                 years_of_experience,
@@ -290,11 +182,11 @@ def tutor_profile_update(
             )
         )
     if languages is not UNSET:
-        changes["languages"] = _languages(errors, languages)
+        changes["languages"] = languages_validate(errors, languages)
     if intro_video_url is not UNSET:
-        changes["intro_video_url"] = _video_url(errors, intro_video_url)
+        changes["intro_video_url"] = video_url_validate(errors, intro_video_url)
     if visibility is not UNSET:
-        for section, level in _visibility(errors, visibility).items():
+        for section, level in visibility_validate(errors, visibility).items():
             changes[f"{section}_visibility"] = level
     if errors:
         raise ValidationError(errors)
@@ -313,19 +205,6 @@ def tutor_profile_update(
             request=request,
         )
     return profile
-
-
-def _level_and_difficulty(errors: dict, level: Any, difficulty: Any) -> None:
-    if level is not UNSET and level not in Level.values:
-        errors["level"] = [f"Choose one of: {', '.join(Level.values)}."]
-    if difficulty is not UNSET and difficulty not in Difficulty.values:
-        errors["difficulty"] = [f"Choose one of: {', '.join(Difficulty.values)}."]
-
-
-def _proficiency(errors: dict, value: Any) -> int:
-    return _int_in_range(
-        errors, "proficiency", value, low=1, high=5, message="Rate your proficiency from 1 to 5."
-    )
 
 
 def _save_tutor_subject(tutor_subject: TutorSubject) -> TutorSubject:
@@ -373,8 +252,8 @@ def tutor_subject_add(
     subject = Subject.objects.filter(pk=subject_id, is_active=True).first()
     if subject is None:
         errors["subject_id"] = ["Choose an active subject from the catalogue."]
-    _level_and_difficulty(errors, level, difficulty)
-    proficiency = _proficiency(errors, proficiency)
+    level_and_difficulty_validate(errors, level, difficulty)
+    proficiency = proficiency_validate(errors, proficiency)
     hourly_rate_minor = hourly_rate_validate(errors, hourly_rate_minor)
     currency = currency_validate(
         errors, actor.tenant.default_currency if currency is None else currency
@@ -427,14 +306,14 @@ def tutor_subject_update(
         TutorSubject.objects.select_for_update().select_related("subject").get(pk=tutor_subject.pk)
     )
     errors: dict[str, list[str]] = {}
-    _level_and_difficulty(errors, level, difficulty)
+    level_and_difficulty_validate(errors, level, difficulty)
     changes: dict[str, Any] = {}
     if level is not UNSET:
         changes["level"] = level
     if difficulty is not UNSET:
         changes["difficulty"] = difficulty
     if proficiency is not UNSET:
-        changes["proficiency"] = _proficiency(errors, proficiency)
+        changes["proficiency"] = proficiency_validate(errors, proficiency)
     if hourly_rate_minor is not UNSET:
         changes["hourly_rate_minor"] = hourly_rate_validate(errors, hourly_rate_minor)
     if currency is not UNSET:
