@@ -12,8 +12,10 @@ from collections.abc import Callable
 import pytest
 from django.conf import settings
 from django.core.cache import caches
-from django.db import connection
+from django.core.management import call_command
+from django.db import connection, connections
 from django.test import Client
+from django_tenants.utils import schema_exists
 from rest_framework.test import APIClient
 
 from accounts.models import Membership, User
@@ -24,6 +26,38 @@ from tenants.services import agency_provision, marketplace_tenant_ensure, public
 from tests.factories import PASSWORD, MembershipFactory, UserFactory
 
 ROLES = [role.value for role in Membership.Role]
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database as ``make run`` has it: with the migrated template schema.
+
+    Test-database creation runs ``migrate``, which does not build the template that new
+    agencies are cloned from; without it every provisioning would run every migration.
+    """
+    with django_db_blocker.unblock():
+        template = settings.TENANT_BASE_SCHEMA
+        if not schema_exists(template):
+            with connection.cursor() as cursor:
+                cursor.execute(f'CREATE SCHEMA "{template}"')
+        call_command(
+            "migrate_schemas", schema_name=template, tenant=True, interactive=False, verbosity=0
+        )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """Start every test on a fresh database connection.
+
+    A PostgreSQL backend keeps catalog cache entries for every relation it creates, even
+    in transactions that roll back: one connection provisioning agencies test after test
+    grew past a gigabyte and slowed each clone tenfold (see docs/architecture.md).
+    """
+    result = yield
+    for conn in connections.all(initialized_only=True):
+        if not conn.in_atomic_block:
+            conn.close()
+    return result
 
 
 @pytest.fixture(autouse=True)

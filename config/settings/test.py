@@ -1,5 +1,7 @@
 """Test runs: real PostgreSQL and Valkey, fast password hashing, emails in the outbox."""
 
+import tempfile
+
 from config.env import env_int, env_str
 from config.settings.base import *  # noqa: F403
 from config.settings.base import CACHES, DATABASES, REDIS_URL, SIMPLE_JWT
@@ -17,6 +19,8 @@ OUTBOX_PAGE_ENABLED = True
 TEST_REDIS_URL = REDIS_URL.rsplit("/", 1)[0] + f"/{env_int('TEST_REDIS_DB', 15)}"
 # Separate names let several test runs share one server without trampling each other.
 DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME", "test_educonnect")}
+# django-tenants wraps this backend: its flush cascades into the template schema.
+ORIGINAL_BACKEND = "tests.postgresql_backend"
 for cache in CACHES.values():
     cache["LOCATION"] = TEST_REDIS_URL
 CELERY_BROKER_URL = TEST_REDIS_URL
@@ -27,3 +31,5 @@ CELERY_TASK_EAGER_PROPAGATES = True
 # Serve static files straight from the apps (no collectstatic before tests).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# Uploads of a test run go to a scratch directory of its own.
+PROTECTED_MEDIA_ROOT = tempfile.mkdtemp(prefix="educonnect-protected-")
