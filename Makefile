@@ -45,9 +45,10 @@ format: $(STAMP)
 ## vendor: refresh front-end assets in static/vendor from the npm registry (package.json).
 vendor:
 	npm install --no-audit --no-fund --ignore-scripts
-	mkdir -p static/vendor/pico static/vendor/htmx
+	mkdir -p static/vendor/pico static/vendor/htmx static/vendor/chartjs
 	cp node_modules/@picocss/pico/css/pico.min.css node_modules/@picocss/pico/LICENSE.md static/vendor/pico/
 	cp node_modules/htmx.org/dist/htmx.min.js node_modules/htmx.org/LICENSE static/vendor/htmx/
+	cp node_modules/chart.js/dist/chart.umd.min.js node_modules/chart.js/LICENSE.md static/vendor/chartjs/
 
 benchmark: $(STAMP)
 	$(PY) -m benchmarks.provision

@@ -3,7 +3,7 @@
 from django.urls import path
 
 from api.urls_common import urlpatterns as common
-from api.views import crm, team
+from api.views import crm, crm_agency, crm_credentials, crm_progress, crm_students, team
 
 app_name = "api"
 
@@ -44,4 +44,8 @@ urlpatterns = [
         name="crm_my_tutor_subject",
     ),
     path("crm/tutors/<int:pk>/", crm.TutorDetailView.as_view(), name="crm_tutor"),
+    *crm_credentials.urlpatterns,
+    *crm_students.urlpatterns,
+    *crm_agency.urlpatterns,
+    *crm_progress.urlpatterns,
 ]

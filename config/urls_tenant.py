@@ -7,6 +7,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("team/", include("accounts.urls_team")),
     path("notifications/", include("notifications.urls")),
+    path("crm/", include("crm.urls")),
     path("api/v1/", include("api.urls_tenant")),
 ]
 

@@ -26,7 +26,13 @@ UNSET: Any = _Unset()  # "leave this field as it is" in partial updates
 LANGUAGE_TAG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 MAX_LANGUAGES = 10
 MAX_YEARS_OF_EXPERIENCE = 80
-TEXT_LIMITS = {"headline": 120, "bio": 5000, "availability_summary": 1000}
+TEXT_LIMITS = {
+    "headline": 120,
+    "bio": 5000,
+    "availability_summary": 1000,
+    "grade_level": 40,
+    "preferences": 2000,
+}
 
 
 def text_validate(errors: dict, field: str, value: Any) -> str:

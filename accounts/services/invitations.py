@@ -16,6 +16,7 @@ from accounts.models import Invitation, Membership, User, UserManager
 from accounts.services.authentication import user_sign_in_check
 from accounts.services.memberships import _require_manager, membership_create, role_assignable_by
 from accounts.services.registration import email_mark_verified, user_build
+from accounts.signals import invitation_accepted
 from audit.services import audit_record
 from config.errors import ApplicationError
 from notifications.services import notify
@@ -39,6 +40,22 @@ def invitation_create(
     A newer invitation to the same address replaces the open one.
     """
     _require_manager(actor, tenant)
+    return invitation_issue(tenant=tenant, email=email, role=role, actor=actor, request=request)
+
+
+@transaction.atomic
+def invitation_issue(
+    *,
+    tenant,
+    email: str,
+    role: str,
+    actor: Membership,
+    request=None,
+) -> tuple[Invitation, str]:
+    """``invitation_create`` for callers that have checked ``actor``'s right themselves.
+
+    The crm lets agency staff invite the students and parents they record.
+    """
     email = UserManager.normalize_email(email)
     errors: dict[str, list[str]] = {}
     try:
@@ -192,6 +209,7 @@ def _invitation_accept(
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
+    invitation_accepted.send(sender=Invitation, invitation=invitation, membership=membership)
     audit_record(
         action="invitation.accepted",
         actor=user,

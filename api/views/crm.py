@@ -10,6 +10,7 @@ from functools import partial
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -19,7 +20,15 @@ from accounts.models import Membership
 from api.pagination import PAGE_PARAMETERS, paginated, paginated_response
 from api.permissions import IsTenantManager, IsTenantMember
 from crm import selectors, services
-from crm.models import Difficulty, Level, Subject, TutorProfile, TutorSubject, Visibility
+from crm.models import (
+    Difficulty,
+    Level,
+    Subject,
+    TutorProfile,
+    TutorSubject,
+    VerificationStatus,
+    Visibility,
+)
 
 MAX_ID = 2**31 - 1
 
@@ -87,7 +96,10 @@ class CredentialsOutput(serializers.Serializer):
 
 class BioOutput(serializers.Serializer):
     bio = serializers.CharField()
-    intro_video_url = serializers.CharField()
+    intro_video_url = serializers.CharField(help_text="A link to a video elsewhere, or empty.")
+    intro_video_document_url = serializers.CharField(
+        allow_null=True, help_text="The uploaded video, served to those allowed; or null."
+    )
 
 
 class CompletionOutput(serializers.Serializer):
@@ -102,7 +114,9 @@ class TutorProfileOutput(serializers.Serializer):
     """
 
     id = serializers.IntegerField()
-    user_id = serializers.IntegerField()
+    user_id = serializers.IntegerField(
+        allow_null=True, help_text="Null while an invited tutor has not joined yet."
+    )
     basics = BasicsOutput(allow_null=True)
     subjects = TutorSubjectOutput(many=True, allow_null=True)
     credentials = CredentialsOutput(allow_null=True)
@@ -130,8 +144,8 @@ class TutorProfileOutput(serializers.Serializer):
             "id": profile.pk,
             "user_id": profile.user_id,
             "basics": {
-                "first_name": profile.user.first_name,
-                "last_name": profile.user.last_name,
+                "first_name": profile.first_name,
+                "last_name": profile.last_name,
                 "headline": profile.headline,
                 "years_of_experience": profile.years_of_experience,
                 "languages": profile.languages,
@@ -143,7 +157,15 @@ class TutorProfileOutput(serializers.Serializer):
             "credentials": {"count": selectors.tutor_credential_count(profile=profile)}
             if "credentials" in visible
             else None,
-            "bio": {"bio": profile.bio, "intro_video_url": profile.intro_video_url}
+            "bio": {
+                "bio": profile.bio,
+                "intro_video_url": profile.intro_video_url,
+                "intro_video_document_url": reverse(
+                    "api:crm_document", kwargs={"pk": profile.intro_video_id}
+                )
+                if profile.intro_video_id
+                else None,
+            }
             if "bio" in visible
             else None,
             "visibility": {s: profile.visibility_of(s) for s in TutorProfile.SECTIONS}
@@ -219,13 +241,42 @@ class SubjectDetailView(APIView):
 class TutorListView(APIView):
     permission_classes = [IsTenantMember]
 
+    class FilterSerializer(serializers.Serializer):
+        q = serializers.CharField(
+            required=False,
+            allow_blank=True,
+            max_length=100,
+            help_text="Words to find in the name or headline (and email, for agency staff).",
+        )
+        subject = serializers.IntegerField(
+            required=False, min_value=1, max_value=MAX_ID, help_text="A subject id."
+        )
+        level = serializers.ChoiceField(choices=Level.choices, required=False)
+        verification = serializers.ChoiceField(
+            choices=VerificationStatus.choices,
+            required=False,
+            help_text="Agency staff only; ignored for other members.",
+        )
+        status = serializers.ChoiceField(
+            choices=selectors.TUTOR_STATUSES,
+            required=False,
+            help_text="invited: recorded and invited, not joined yet (agency staff only).",
+        )
+        sort = serializers.ChoiceField(
+            choices=list(selectors.TUTOR_SORTS), required=False, default="name"
+        )
+
     @extend_schema(
         operation_id="crm_tutors_list",
-        parameters=PAGE_PARAMETERS,
+        parameters=[FilterSerializer, *PAGE_PARAMETERS],
         responses={200: paginated(TutorProfileOutput)},
     )
     def get(self, request):
-        profiles = selectors.tutor_profile_list(viewer=_viewer(request))
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        criteria = dict(filters.validated_data)
+        criteria["subject_id"] = criteria.pop("subject", None)
+        profiles = selectors.tutor_profile_search(viewer=_viewer(request), **criteria)
         output = partial(TutorProfileOutput, context={"viewer": _viewer(request)})
         return paginated_response(request=request, view=self, queryset=profiles, output=output)
 

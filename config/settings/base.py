@@ -263,6 +263,12 @@ STORAGES = {
 }
 MEDIA_ROOT = env_str("MEDIA_ROOT", str(ROOT_DIR / ".local" / "media"))
 MULTITENANT_RELATIVE_MEDIA_ROOT = "%s"
+# Uploads people are trusted with (credentials, identity documents, students' work): kept
+# outside MEDIA_ROOT and STATIC_ROOT, a folder per schema, served only by permission-checked
+# views (crm/storage.py). Never give this directory a public URL.
+PROTECTED_MEDIA_ROOT = env_str("PROTECTED_MEDIA_ROOT", str(ROOT_DIR / ".local" / "protected"))
+# Uploads larger than this go to a temporary file rather than memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # API -------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -310,6 +316,16 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Several choice sets share a field name ("status"); name each one explicitly.
+    "ENUM_NAME_OVERRIDES": {
+        "VerificationStatusEnum": "crm.models.VerificationStatus",
+        "ReviewDecisionEnum": ["verified", "rejected"],
+        "LearningGoalStatusEnum": "crm.models.LearningGoal.Status",
+        "TutorStatusEnum": "crm.selectors.agency.TUTOR_STATUSES",
+        "ParentLinkStatusEnum": ["linked", "invited"],
+        "ConsentStatusEnum": ["not_required", "needed", "given"],
+        "StudentStatusEnum": ["active", "archived"],
+    },
 }
 
 # Logging: every line carries the tenant schema it was written in ----------------------

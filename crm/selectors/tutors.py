@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
+from django.db.models.functions import Coalesce
 
 from accounts.models import Membership
 from crm.models import Subject, TutorProfile, Visibility
@@ -18,30 +19,40 @@ def subject_list(*, viewer: Membership) -> QuerySet[Subject]:
     return subjects.order_by("ordering", "name", "id")
 
 
-def _profiles_of_active_tutors(*, tenant) -> QuerySet[TutorProfile]:
+def _profiles_of_active_tutors(*, tenant, include_invited: bool = False) -> QuerySet[TutorProfile]:
+    """Profiles of the tenant's active tutors, and with ``include_invited`` those recorded
+    for people who have not accepted their invitation yet (``user`` empty)."""
     tutor_ids = Membership.objects.filter(
         tenant=tenant, role=Membership.Role.TUTOR, is_active=True
     ).values("user_id")
+    shown = Q(user_id__in=tutor_ids)
+    if include_invited:
+        shown |= Q(user__isnull=True)
     return (
-        TutorProfile.objects.filter(user_id__in=tutor_ids)
+        TutorProfile.objects.filter(shown)
         .select_related("user")
-        .prefetch_related("subjects__subject")
+        .prefetch_related("subjects__subject", "credentials")
     )
 
 
 def tutor_profile_list(*, viewer: Membership) -> QuerySet[TutorProfile]:
     """Profiles of the tenant's active tutors that ``viewer`` may see.
 
-    Agency staff (owner, admin, staff) see every one; other members see those whose
-    basics (the tutor's name and headline) are not private, plus their own: a tutor who
-    makes their basics private is unlisted.
+    Agency staff (owner, admin, staff) see every one, invited tutors included; other
+    members see those whose basics (the tutor's name and headline) are not private, plus
+    their own: a tutor who makes their basics private is unlisted.
     """
-    profiles = _profiles_of_active_tutors(tenant=viewer.tenant)
+    profiles = _profiles_of_active_tutors(
+        tenant=viewer.tenant, include_invited=viewer.is_agency_staff
+    )
     if not viewer.is_agency_staff:
         profiles = profiles.exclude(
             Q(basics_visibility=Visibility.PRIVATE) & ~Q(user_id=viewer.user_id)
         )
-    return profiles.order_by("user__first_name", "user__last_name", "id")
+    return profiles.annotate(
+        sort_first_name=Coalesce("user__first_name", "invited_first_name"),
+        sort_last_name=Coalesce("user__last_name", "invited_last_name"),
+    ).order_by("sort_first_name", "sort_last_name", "id")
 
 
 def tutor_profile_get(*, viewer: Membership, pk: int) -> TutorProfile | None:
@@ -76,12 +87,14 @@ def tutor_profile_visible_sections(*, profile: TutorProfile, viewer: Membership)
 
 
 def tutor_credential_count(*, profile: TutorProfile) -> int:
-    """How many credential records the tutor has.
+    """How many credential records the tutor has, verified or not.
 
-    Credentials (uploads with verification) are not built yet: until they are, this
-    hook answers 0 and the credentials section of the completion stays incomplete.
+    Uses prefetched ``credentials`` when the caller prefetched them (lists), else counts.
     """
-    return 0
+    cache = getattr(profile, "_prefetched_objects_cache", {})
+    if "credentials" in cache:
+        return len(cache["credentials"])
+    return profile.credentials.count()
 
 
 @dataclass(frozen=True)
@@ -111,10 +124,11 @@ def tutor_profile_completion(*, profile: TutorProfile) -> TutorProfileCompletion
     - subjects, 20: at least one subject (each carries its level and proficiency 1-5);
     - rates, 15: at least one subject, and an hourly rate on every subject;
     - availability, 15: an availability summary (free text until scheduling exists);
-    - credentials, 10: at least one credential record (``tutor_credential_count``,
-      0 until credentials are built, so profiles top out at 90 % for now);
+    - credentials, 10: at least one credential record (``tutor_credential_count``),
+      whether the agency has verified it yet or not: completion measures what the tutor
+      has filled in, and review is the agency's step, shown by its own status;
     - bio, 10: a biography;
-    - intro_video, 10: an introduction video link.
+    - intro_video, 10: an introduction video, as a link or an uploaded file.
 
     Uses ``profile.subjects.all()``, so a prefetched profile costs no query.
     """
@@ -130,7 +144,7 @@ def tutor_profile_completion(*, profile: TutorProfile) -> TutorProfileCompletion
         "availability": bool(profile.availability_summary.strip()),
         "credentials": tutor_credential_count(profile=profile) > 0,
         "bio": bool(profile.bio.strip()),
-        "intro_video": bool(profile.intro_video_url),
+        "intro_video": bool(profile.intro_video_url or profile.intro_video_id),
     }
     percent = sum(COMPLETION_WEIGHTS[name] for name, done in sections.items() if done)
     return TutorProfileCompletion(percent=percent, sections=sections)

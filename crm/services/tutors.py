@@ -9,11 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
 from accounts.models import Membership
 from audit.services import audit_record
+from crm.guards import require_here, require_manager
 from crm.models import (
     Difficulty,
     Subject,
@@ -35,25 +36,13 @@ from crm.validation import (
     visibility_validate,
 )
 
-# Guards ------------------------------------------------------------------------------------
-
-
-def _require_here(actor: Membership | None) -> Membership:
-    """An active membership of the tenant whose schema is in use."""
-    if actor is None or not actor.is_active or actor.tenant.schema_name != connection.schema_name:
-        raise PermissionDenied("You are not a member of this tenant.")
-    return actor
-
 
 def _require_manager(actor: Membership | None) -> Membership:
-    actor = _require_here(actor)
-    if not actor.is_manager:
-        raise PermissionDenied("Only the agency's owners and admins can edit the subjects.")
-    return actor
+    return require_manager(actor, "Only the agency's owners and admins can edit the subjects.")
 
 
 def _require_own_profile(actor: Membership | None, profile: TutorProfile) -> Membership:
-    actor = _require_here(actor)
+    actor = require_here(actor)
     if actor.role != Membership.Role.TUTOR or actor.user_id != profile.user_id:
         raise PermissionDenied("Tutors can edit only their own profile.")
     return actor
@@ -135,7 +124,7 @@ def subject_update(
 @transaction.atomic
 def tutor_profile_ensure(*, actor: Membership) -> TutorProfile:
     """The acting tutor's profile in this tenant, made empty on first use."""
-    actor = _require_here(actor)
+    actor = require_here(actor)
     if actor.role != Membership.Role.TUTOR:
         raise PermissionDenied("Only tutors have a tutor profile.")
     profile, _ = TutorProfile.objects.get_or_create(user_id=actor.user_id)
