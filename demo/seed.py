@@ -16,6 +16,7 @@ from accounts.models import Membership, User
 from accounts.services.memberships import membership_create
 from crm.models import Subject, TutorSubject
 from crm.services import tutor_profile_ensure, tutor_profile_update, tutor_subject_add
+from demo.crm_seed import crm_demo_seed
 from tenants.models import Tenant
 from tenants.selectors import root_url, tenant_get_by_slug
 from tenants.services import agency_provision, marketplace_tenant_ensure, public_tenant_ensure
@@ -139,6 +140,19 @@ def demo_seed() -> list[DemoLogin]:
     )
     # A student of two agencies and the marketplace chooses where to go after login.
     membership_create(user=student, tenant=marketplace, role=Role.STUDENT)
+
+    def member_of(person: User, tenant: Tenant) -> Membership:
+        return Membership.objects.select_related("tenant", "user").get(user=person, tenant=tenant)
+
+    crm_demo_seed(
+        acme_owner=member_of(owner, acme),
+        acme_admin=member_of(admin, acme),
+        acme_tutor=member_of(tutor, acme),
+        student=student,
+        parent=parent,
+        freelance_tutor=member_of(freelancer, marketplace),
+        platform_staff=staff,
+    )
 
     return [
         DemoLogin("Platform staff", staff.email, root_url("/accounts/login/")),

@@ -24,6 +24,6 @@ def test_demo_tutors_have_complete_profiles_with_two_priced_subjects(slug, email
         subjects = list(profile.subjects.all())
         assert len(subjects) == 2
         assert all(s.hourly_rate_minor and len(s.currency) == 3 for s in subjects)
-        # Every step but credentials, which are not built yet.
-        assert tutor_profile_completion(profile=profile).percent == 90
+        # Every step, credentials included (the seed gives each a verified one).
+        assert tutor_profile_completion(profile=profile).percent == 100
         assert TutorSubject.objects.count() == 2
