@@ -3,7 +3,20 @@
 from django.urls import path
 
 from api.urls_common import urlpatterns as common
-from api.views import crm, crm_agency, crm_credentials, crm_progress, crm_students, team
+from api.views import (
+    crm,
+    crm_agency,
+    crm_credentials,
+    crm_progress,
+    crm_students,
+    scheduling_agency,
+    scheduling_availability,
+    scheduling_calendars,
+    scheduling_history,
+    scheduling_series,
+    scheduling_sessions,
+    team,
+)
 
 app_name = "api"
 
@@ -48,4 +61,10 @@ urlpatterns = [
     *crm_students.urlpatterns,
     *crm_agency.urlpatterns,
     *crm_progress.urlpatterns,
+    *scheduling_availability.urlpatterns,
+    *scheduling_sessions.urlpatterns,
+    *scheduling_series.urlpatterns,
+    *scheduling_history.urlpatterns,
+    *scheduling_calendars.urlpatterns,
+    *scheduling_agency.urlpatterns,
 ]

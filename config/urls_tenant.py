@@ -8,6 +8,7 @@ urlpatterns = [
     path("team/", include("accounts.urls_team")),
     path("notifications/", include("notifications.urls")),
     path("crm/", include("crm.urls")),
+    path("scheduling/", include("scheduling.urls")),
     path("api/v1/", include("api.urls_tenant")),
 ]
 
