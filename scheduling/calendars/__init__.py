@@ -1,0 +1,1 @@
+"""Two-way sync with Google Calendar and Microsoft Outlook."""

@@ -1,0 +1,3 @@
+"""Placeholder until built."""
+
+__all__: list[str] = []
