@@ -29,13 +29,14 @@ class Policy:
 
 
 def schedule_for(tutor: TutorProfile) -> TutorSchedule:
-    """The tutor's schedule settings, created with the defaults on first use."""
-    try:
-        return tutor.schedule
-    except TutorSchedule.DoesNotExist:
-        schedule, _ = TutorSchedule.objects.get_or_create(tutor=tutor)
-        tutor.schedule = schedule
-        return schedule
+    """The tutor's schedule settings, created with the defaults on first use.
+
+    Read from the database each time: a row cached on the profile may have been created in
+    a transaction that has since rolled back, or changed by someone else.
+    """
+    schedule, _ = TutorSchedule.objects.get_or_create(tutor=tutor)
+    schedule.tutor = tutor
+    return schedule
 
 
 def policy_for(tutor: TutorProfile) -> Policy:
