@@ -4,11 +4,19 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from scheduling.views_sync import oauth_callback
+
 urlpatterns = [
     path("", include("web.urls_public")),
     path("accounts/", include("accounts.urls")),
     path("notifications/", include("notifications.urls")),
     path("api/v1/", include("api.urls_public")),
+    # The one OAuth redirect URI registered with each calendar provider (scheduling/views_sync.py).
+    path(
+        "calendars/oauth/<str:provider>/callback/",
+        oauth_callback,
+        name="calendar_oauth_callback",
+    ),
     path("admin/", admin.site.urls),
 ]
 
