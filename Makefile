@@ -22,7 +22,7 @@ run: $(STAMP)
 ## test: install, then run the whole suite (browser tests included) against real services.
 test: $(STAMP)
 	$(PY) -m tests.setup_browser
-	$(PY) -m pytest
+	$(PY) -m pytest --numprocesses=auto --maxprocesses=4
 
 ## stop: stop embedded servers left behind by a process that was killed.
 stop:
@@ -45,10 +45,11 @@ format: $(STAMP)
 ## vendor: refresh front-end assets in static/vendor from the npm registry (package.json).
 vendor:
 	npm install --no-audit --no-fund --ignore-scripts
-	mkdir -p static/vendor/pico static/vendor/htmx static/vendor/chartjs
+	mkdir -p static/vendor/pico static/vendor/htmx static/vendor/chartjs static/vendor/fullcalendar
 	cp node_modules/@picocss/pico/css/pico.min.css node_modules/@picocss/pico/LICENSE.md static/vendor/pico/
 	cp node_modules/htmx.org/dist/htmx.min.js node_modules/htmx.org/LICENSE static/vendor/htmx/
 	cp node_modules/chart.js/dist/chart.umd.min.js node_modules/chart.js/LICENSE.md static/vendor/chartjs/
+	cp node_modules/fullcalendar/index.global.min.js node_modules/fullcalendar/LICENSE.md static/vendor/fullcalendar/
 
 benchmark: $(STAMP)
 	$(PY) -m benchmarks.provision
