@@ -328,6 +328,66 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# Calendar sync (scheduling.calendars): Google Calendar and Microsoft Outlook ------------
+# OAuth tokens of connected calendars are stored encrypted with Fernet. The first key
+# encrypts, every key decrypts: to rotate, put a new key first, run the
+# calendar_tokens_rotate task, then drop the old key. Keys are comma-separated, each made
+# by `python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`.
+# Empty: a key derived from SECRET_KEY (development and tests); `check --deploy` refuses
+# that once a provider is configured.
+CALENDAR_TOKEN_KEYS = env_list("CALENDAR_TOKEN_KEYS")
+# A provider is offered only when its client id and secret are set. Register one redirect
+# URI per provider, on the root domain: <scheme>://<ROOT_DOMAIN>/calendars/oauth/<provider>/callback/
+GOOGLE_OAUTH_CLIENT_ID = env_str("GOOGLE_OAUTH_CLIENT_ID")
+GOOGLE_OAUTH_CLIENT_SECRET = env_str("GOOGLE_OAUTH_CLIENT_SECRET")
+GOOGLE_OAUTH_AUTHORIZE_URL = "https://accounts.google.com/o/oauth2/v2/auth"
+GOOGLE_OAUTH_TOKEN_URL = "https://oauth2.googleapis.com/token"  # noqa: S105 (a URL)
+GOOGLE_OAUTH_REVOKE_URL = "https://oauth2.googleapis.com/revoke"
+GOOGLE_CALENDAR_API_URL = "https://www.googleapis.com/calendar/v3"
+MICROSOFT_OAUTH_CLIENT_ID = env_str("MICROSOFT_OAUTH_CLIENT_ID")
+MICROSOFT_OAUTH_CLIENT_SECRET = env_str("MICROSOFT_OAUTH_CLIENT_SECRET")
+# "common" accepts work, school and personal Microsoft accounts.
+MICROSOFT_OAUTH_TENANT = env_str("MICROSOFT_OAUTH_TENANT", "common")
+MICROSOFT_OAUTH_AUTHORIZE_URL = "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/authorize"
+MICROSOFT_OAUTH_TOKEN_URL = "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token"  # noqa: S105
+MICROSOFT_GRAPH_API_URL = "https://graph.microsoft.com/v1.0"
+CALENDAR_HTTP_TIMEOUT = 20  # seconds to wait for a provider's answer (5 to connect)
+CALENDAR_OAUTH_STATE_MAX_AGE = 10 * 60  # seconds between "Connect" and the provider's answer
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] |= {
+    "CalendarProviderEnum": "scheduling.models.CalendarConnection.Provider",
+    "CalendarConnectionStatusEnum": "scheduling.models.CalendarConnection.Status",
+}
+# Busy times of connected calendars are read again every 15 minutes in every tenant.
+CELERY_BEAT_SCHEDULE["scheduling-calendar-busy-refresh"] = {
+    "task": "scheduling.calendars.tasks.calendar_busy_dispatch",
+    "schedule": 15 * 60,
+}
+
+# Scheduling -------------------------------------------------------------------------------
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] |= {
+    "SessionStatusEnum": "scheduling.models.SessionStatus",
+    "SessionChangeKindEnum": "scheduling.models.SessionChange.Kind",
+    "SessionChangePartyEnum": "scheduling.models.SessionChange.Party",
+    "AvailabilityExceptionKindEnum": "scheduling.models.AvailabilityException.Kind",
+    "CredentialKindEnum": "crm.models.Credential.Kind",
+}
+# Unanswered booking requests expire; reminders go out 24 h and 1 h before each session.
+CELERY_BEAT_SCHEDULE["scheduling-session-requests-expire"] = {
+    "task": "scheduling.jobs_bookings.session_requests_expire_dispatch",
+    "schedule": 5 * 60,
+}
+CELERY_BEAT_SCHEDULE["scheduling-session-reminders"] = {
+    "task": "scheduling.jobs_reminders.session_reminders_dispatch",
+    "schedule": 5 * 60,
+    # A dispatch still queued when the next one is due is dropped, not run twice late.
+    "options": {"expires": 4 * 60},
+}
+# Files of uploads whose transaction rolled back are removed once a day.
+CELERY_BEAT_SCHEDULE["crm-documents-sweep"] = {
+    "task": "crm.tasks.documents_sweep",
+    "schedule": 24 * 60 * 60,
+}
+
 # Logging: every line carries the tenant schema it was written in ----------------------
 LOGGING = {
     "version": 1,

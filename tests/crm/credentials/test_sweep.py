@@ -72,3 +72,18 @@ def test_the_grace_period_can_be_shortened(acme):
     assert "0 unreferenced" in _sweep()
     assert "1 unreferenced" in _sweep("--min-age-minutes", "5")
     assert not recent.exists()
+
+
+def test_the_daily_beat_task_sweeps_every_tenant(acme, globex):
+    from crm.tasks import documents_sweep
+
+    assert settings.CELERY_BEAT_SCHEDULE["crm-documents-sweep"]["task"] == documents_sweep.name
+    old = _orphan(acme.schema_name, "old.pdf", 2 * HOUR)
+    other_tenant = _orphan(globex.schema_name, "globex.pdf", 2 * HOUR)
+    young = _orphan(acme.schema_name, "young.pdf", 60)
+
+    documents_sweep.delay()
+
+    assert not old.exists()
+    assert not other_tenant.exists()
+    assert young.exists()
