@@ -17,6 +17,7 @@ from accounts.services.memberships import membership_create
 from crm.models import Subject, TutorSubject
 from crm.services import tutor_profile_ensure, tutor_profile_update, tutor_subject_add
 from demo.crm_seed import crm_demo_seed
+from demo.scheduling_seed import scheduling_demo_seed
 from tenants.models import Tenant
 from tenants.selectors import root_url, tenant_get_by_slug
 from tenants.services import agency_provision, marketplace_tenant_ensure, public_tenant_ensure
@@ -152,6 +153,12 @@ def demo_seed() -> list[DemoLogin]:
         parent=parent,
         freelance_tutor=member_of(freelancer, marketplace),
         platform_staff=staff,
+    )
+    scheduling_demo_seed(
+        acme_tutor=member_of(tutor, acme),
+        student=member_of(student, acme),
+        parent=member_of(parent, acme),
+        freelance_tutor=member_of(freelancer, marketplace),
     )
 
     return [
