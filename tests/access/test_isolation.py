@@ -8,9 +8,11 @@ listed by name below and must stay harmless (no session, no data).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
+from django.core.cache import caches
 from django.urls import URLPattern, URLResolver, get_resolver
 from django_tenants.utils import schema_context
 
@@ -81,6 +83,9 @@ PUBLIC_PAGES = {
     "accounts:password_reset",
     "accounts:password_reset_confirm",
     "team:invitation_accept",
+    # A calendar app fetches the ICS feed without a session: the secret in its URL is
+    # the only key, and a wrong or revoked one is a 404 (tests/scheduling/ics).
+    "scheduling:calendar_feed_ics",
 }
 # The API's own description: no tenant data, rendered as OpenAPI or HTML, not JSON errors.
 API_DOCS = {"api:schema", "api:docs", "api:redoc"}
@@ -146,19 +151,38 @@ def acme_person(request, acme, globex, owner):
     return owner.user
 
 
-@pytest.mark.parametrize("route", API_ROUTES, ids=str)
+def _sweep(routes: list[Route], check: Callable[[Route], None]) -> None:
+    """Run ``check`` for every route and report every route that failed, not just the first.
+
+    One test walks the whole route table: the two agencies it needs are made once, which
+    keeps the sweep fast as routes are added. The cache (rate-limit counters) is emptied
+    between routes, as it is between tests.
+    """
+    failures = []
+    for route in routes:
+        caches["default"].clear()
+        try:
+            check(route)
+        except AssertionError as error:
+            failures.append(f"{route.name} ({route.route}): {error}")
+    assert not failures, f"{len(failures)} route(s) failed:\n" + "\n".join(failures)
+
+
 def test_an_acme_token_opens_no_api_endpoint_on_globexs_host(
-    route, api_client, acme, acme_person, globex_data
+    api_client, acme, acme_person, globex_data
 ):
-    client = api_client(acme, acme_person)
-    move_to(client, globex_data["tenant"])
-    path = _concrete(route, globex_data)
-    for method in route.methods:
-        response = getattr(client, method)(path, {}, format="json")
-        assert response.status_code == 401, (method, path, response.content)
-        if route.name not in API_DOCS:
-            assert error_code(response) == "wrong_tenant"
-    _assert_nothing_changed(globex_data)
+    def check(route: Route) -> None:
+        client = api_client(acme, acme_person)
+        move_to(client, globex_data["tenant"])
+        path = _concrete(route, globex_data)
+        for method in route.methods:
+            response = getattr(client, method)(path, {}, format="json")
+            assert response.status_code == 401, (method, path, response.content)
+            if route.name not in API_DOCS:
+                assert error_code(response) == "wrong_tenant"
+        _assert_nothing_changed(globex_data)
+
+    _sweep(API_ROUTES, check)
 
 
 def test_the_same_globex_endpoints_do_answer_a_globex_token(
@@ -176,51 +200,67 @@ def test_the_same_globex_endpoints_do_answer_a_globex_token(
 
 @pytest.fixture
 def acme_browser(web_client, acme, globex, acme_person, password):
-    """A browser signed in on acme's host through the real sign-in page."""
-    browser = web_client(acme)
-    response = browser.post("/accounts/login/", {"email": acme_person.email, "password": password})
-    assert response.status_code == 302, response.content
-    assert browser.get("/dashboard/").status_code == 200
-    move_to(browser, globex)
-    return browser
+    """``acme_browser()`` → a browser signed in on acme's host through the real sign-in
+    page, then pointed at globex's host. A fresh one per route: visiting another tenant's
+    host drops the session, so a reused browser would prove nothing after the first route.
+    """
+
+    def make():
+        browser = web_client(acme)
+        response = browser.post(
+            "/accounts/login/", {"email": acme_person.email, "password": password}
+        )
+        assert response.status_code == 302, response.content
+        assert browser.get("/dashboard/").status_code == 200
+        move_to(browser, globex)
+        return browser
+
+    return make
 
 
-@pytest.mark.parametrize("route", PRIVATE_PAGES, ids=str)
-def test_an_acme_session_opens_no_page_on_globexs_host(route, acme_browser, globex_data):
-    path = _concrete(route, globex_data)
-    for method in route.methods:
-        response = getattr(acme_browser, method)(path)
-        assert response.status_code == 302, (method, path, response.status_code)
-        assert response["Location"].startswith("/accounts/login/"), response["Location"]
-        assert not response.wsgi_request.user.is_authenticated
-    _assert_nothing_changed(globex_data)
+def test_an_acme_session_opens_no_page_on_globexs_host(acme_browser, globex_data):
+    def check(route: Route) -> None:
+        path = _concrete(route, globex_data)
+        for method in route.methods:
+            response = getattr(acme_browser(), method)(path)
+            assert response.status_code == 302, (method, path, response.status_code)
+            assert response["Location"].startswith("/accounts/login/"), response["Location"]
+            assert not response.wsgi_request.user.is_authenticated
+        _assert_nothing_changed(globex_data)
+
+    _sweep(PRIVATE_PAGES, check)
 
 
-@pytest.mark.parametrize("route", PUBLIC_PAGE_ROUTES, ids=str)
 def test_public_pages_on_globexs_host_drop_an_acme_session_and_show_nothing_private(
-    route, acme_browser, globex_data
+    acme_browser, globex_data
 ):
-    path = _concrete(route, globex_data)
-    response = acme_browser.get(path)
-    assert response.status_code in {200, 302, 400, 404, 405}, (path, response.status_code)
-    assert not response.wsgi_request.user.is_authenticated
-    assert b"owner@globex.test" not in response.content
-    assert b"Globex secret" not in response.content
-    assert "_auth_user_id" not in acme_browser.session
-
-
-@pytest.mark.parametrize("route", API_ROUTES, ids=str)
-def test_an_acme_session_opens_no_api_endpoint_on_globexs_host(route, acme_browser, globex_data):
-    path = _concrete(route, globex_data)
-    for method in route.methods:
-        response = getattr(acme_browser, method)(path, {}, content_type="application/json")
+    def check(route: Route) -> None:
+        browser = acme_browser()
+        path = _concrete(route, globex_data)
+        response = browser.get(path)
+        assert response.status_code in {200, 302, 400, 404, 405}, (path, response.status_code)
         assert not response.wsgi_request.user.is_authenticated
-        if route.name in API_DOCS:
-            continue
-        assert response.status_code in {400, 401, 403}, (method, path, response.content)
-        if response.status_code != 400:
-            assert error_code(response) in {"not_authenticated", "permission_denied"}
-    _assert_nothing_changed(globex_data)
+        assert b"owner@globex.test" not in response.content
+        assert b"Globex secret" not in response.content
+        assert "_auth_user_id" not in browser.session
+
+    _sweep(PUBLIC_PAGE_ROUTES, check)
+
+
+def test_an_acme_session_opens_no_api_endpoint_on_globexs_host(acme_browser, globex_data):
+    def check(route: Route) -> None:
+        path = _concrete(route, globex_data)
+        for method in route.methods:
+            response = getattr(acme_browser(), method)(path, {}, content_type="application/json")
+            assert not response.wsgi_request.user.is_authenticated
+            if route.name in API_DOCS:
+                continue
+            assert response.status_code in {400, 401, 403}, (method, path, response.content)
+            if response.status_code != 400:
+                assert error_code(response) in {"not_authenticated", "permission_denied"}
+        _assert_nothing_changed(globex_data)
+
+    _sweep(API_ROUTES, check)
 
 
 def test_a_session_signed_in_on_acme_is_not_accepted_on_globex_even_for_a_member_of_both(
