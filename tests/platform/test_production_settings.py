@@ -90,11 +90,13 @@ def test_the_web_entry_point_runs_production_settings_unless_told_otherwise():
     assert result.stdout.strip() == "config.settings.production"
 
 
-def test_this_test_suite_runs_on_the_test_settings():
+def test_this_test_suite_runs_on_the_test_settings(django_db_setup):
     assert settings.SETTINGS_MODULE == "config.settings.test"
-    assert settings.DATABASES["default"]["TEST"]["NAME"] == os.environ.get(
-        "TEST_DATABASE_NAME", "test_educonnect"
-    )
+    expected = os.environ.get("TEST_DATABASE_NAME", "test_educonnect")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:  # pytest-django gives each parallel worker a database of its own
+        expected = f"{expected}_{worker}"
+    assert settings.DATABASES["default"]["TEST"]["NAME"] == expected
 
 
 @pytest.mark.parametrize(
