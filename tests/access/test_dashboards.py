@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 import pytest
@@ -237,3 +238,17 @@ def test_the_root_domain_lists_the_callers_memberships(api_client, acme, globex,
         ("globex", "parent"),
     }
     assert body[0]["tenant"]["url"].startswith("http://acme.localhost")
+
+
+@pytest.mark.parametrize("role", list(DASHBOARD_OF_ROLE))
+def test_every_link_in_the_main_navigation_opens_for_that_role(web_client, acme, member, role):
+    """The navigation offers each role only pages it may open (no link to a 403 or 404)."""
+    person = Membership.objects.get(tenant=acme, role=role) if role == "owner" else None
+    person = person or member(acme, role)
+    client = web_client(acme, person.user)
+    page = client.get("/dashboard/").content.decode()
+    nav = page[page.index('<nav aria-label="Main">') : page.index("</nav>")]
+    links = [href for href in re.findall(r'href="(/[^"]*)"', nav) if href != "/"]
+    assert "/scheduling/calendar/" in links
+    for href in links:
+        assert client.get(href, follow=True).status_code == 200, href
