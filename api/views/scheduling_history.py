@@ -8,8 +8,6 @@ query parameter, else the account's time zone.
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import zoneinfo
 
 from django.http import Http404
 from django.urls import path, reverse
@@ -24,12 +22,15 @@ from rest_framework.views import APIView
 from accounts.models import Membership
 from api.pagination import PAGE_PARAMETERS, paginated, paginated_response
 from api.permissions import IsTenantMember
+from api.views.scheduling_common import TZ_PARAMETER
+from api.views.scheduling_common import request_zone as _zone
+from api.views.scheduling_common import session_or_404 as _session
 from crm.csv_io import csv_response
 from crm.documents import document_response
 from scheduling import ics
 from scheduling.models import Session, SessionAttachment, SessionStatus
 from scheduling.selectors import history as selectors
-from scheduling.selectors.sessions import session_get, session_party
+from scheduling.selectors.sessions import session_party
 from scheduling.services import history as services
 
 MAX_ID = 2**31 - 1
@@ -37,34 +38,8 @@ EARLIEST = dt.date(1970, 1, 1)
 LATEST = dt.date(2999, 12, 31)
 
 
-@functools.cache
-def _zone_names() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
-
-
 def _viewer(request) -> Membership:
     return request._request.membership
-
-
-def _session(request, pk: int) -> Session:
-    session = session_get(viewer=_viewer(request), pk=pk)
-    if session is None:
-        raise Http404
-    return session
-
-
-def _zone(request) -> zoneinfo.ZoneInfo:
-    name = request.query_params.get("tz") or request.user.time_zone or "UTC"
-    if name not in _zone_names():
-        raise serializers.ValidationError({"tz": ["Use an IANA time zone such as Europe/London."]})
-    return zoneinfo.ZoneInfo(name)
-
-
-TZ_PARAMETER = OpenApiParameter(
-    "tz",
-    OpenApiTypes.STR,
-    description="IANA time zone for the times returned (default: your account's).",
-)
 
 
 # Output ------------------------------------------------------------------------------------

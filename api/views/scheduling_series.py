@@ -10,8 +10,6 @@ query parameter, else the user's ``time_zone``. The series' own rule is evaluate
 
 from __future__ import annotations
 
-import zoneinfo
-
 from django.http import Http404
 from django.urls import path
 from django.utils import timezone
@@ -22,13 +20,9 @@ from rest_framework.views import APIView
 
 from accounts.models import Membership
 from api.permissions import IsTenantMember
-from api.views.scheduling_sessions import (
-    MAX_ID,
-    TZ_PARAMETER,
-    AwareDateTimeField,
-    ChangeOutput,
-    NamedOutput,
-)
+from api.views.scheduling_common import TZ_PARAMETER, AwareDateTimeField
+from api.views.scheduling_common import request_zone as _zone
+from api.views.scheduling_sessions import MAX_ID, ChangeOutput, NamedOutput
 from crm.models import Level, StudentProfile, Subject, TutorProfile
 from scheduling.models import Session, SessionSeries
 from scheduling.selectors.series import MAX_OCCURRENCES, MIN_OCCURRENCES, series_get
@@ -39,16 +33,6 @@ from scheduling.services import series as services
 
 def _viewer(request) -> Membership:
     return request._request.membership
-
-
-def _zone(request) -> zoneinfo.ZoneInfo:
-    name = request.query_params.get("tz") or request.user.time_zone or "UTC"
-    try:
-        return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as error:
-        raise serializers.ValidationError(
-            {"tz": ["Use an IANA time zone name, like Europe/London."]}
-        ) from error
 
 
 def _series(request, pk: int) -> SessionSeries:

@@ -8,14 +8,11 @@ parameter, else the user's ``time_zone``.
 
 from __future__ import annotations
 
-import functools
 import zoneinfo
 
-from django.http import Http404
 from django.urls import path
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -23,59 +20,20 @@ from rest_framework.views import APIView
 from accounts.models import Membership
 from api.pagination import PAGE_PARAMETERS, paginated, paginated_response
 from api.permissions import IsTenantMember
+from api.views.scheduling_common import TZ_PARAMETER, AwareDateTimeField
+from api.views.scheduling_common import request_zone as _zone
+from api.views.scheduling_common import session_or_404 as _session
 from api.views.scheduling_history import SessionSearchMixin
 from crm.models import Level, StudentProfile, Subject, TutorProfile
 from scheduling.models import Session, SessionChange
 from scheduling.policy import policy_for
-from scheduling.selectors.sessions import session_get
 from scheduling.services import bookings
 
 MAX_ID = 2**31 - 1
 
-TZ_PARAMETER = OpenApiParameter(
-    "tz",
-    OpenApiTypes.STR,
-    description="IANA time zone for the times returned (default: the user's time zone).",
-)
-
 
 def _viewer(request) -> Membership:
     return request._request.membership
-
-
-@functools.cache
-def _zone_names() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
-
-
-def _zone(request) -> zoneinfo.ZoneInfo:
-    """The zone times are shown in: ``?tz=``, else the user's."""
-    name = request.query_params.get("tz") or request.user.time_zone or "UTC"
-    if name not in _zone_names():
-        raise serializers.ValidationError(
-            {"tz": ["Use an IANA time zone name, like Europe/London."]}
-        )
-    return zoneinfo.ZoneInfo(name)
-
-
-def _session(request, pk: int) -> Session:
-    session = session_get(viewer=_viewer(request), pk=pk)
-    if session is None:
-        raise Http404
-    return session
-
-
-class AwareDateTimeField(serializers.DateTimeField):
-    """An ISO 8601 date and time that must carry its offset (``Z`` or ``+01:00``)."""
-
-    default_error_messages = {
-        "naive": "Include a time zone offset, as in 2030-03-01T09:00:00+00:00.",
-    }
-
-    def enforce_timezone(self, value):
-        if timezone.is_naive(value):
-            self.fail("naive")
-        return super().enforce_timezone(value)
 
 
 # Output ------------------------------------------------------------------------------------
