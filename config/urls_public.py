@@ -17,6 +17,7 @@ urlpatterns = [
         oauth_callback,
         name="calendar_oauth_callback",
     ),
+    path("meetings/", include("meetings.urls_public")),
     path("admin/", admin.site.urls),
 ]
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("crm/", include("crm.urls")),
     path("scheduling/", include("scheduling.urls")),
+    path("meetings/", include("meetings.urls")),
     path("api/v1/", include("api.urls_tenant")),
 ]
 

@@ -61,3 +61,27 @@ class Domain(DomainMixin):
 
     def __str__(self) -> str:
         return self.domain
+
+
+class ExternalRoute(models.Model):
+    """Which tenant an object at an outside provider belongs to.
+
+    A provider calls one webhook URL for the whole platform (Zoom's event notifications,
+    for instance); the route tells the root-domain endpoint which schema to handle the
+    event in, so no tenant schema has to be searched.
+    """
+
+    provider = models.CharField(max_length=16)
+    external_id = models.CharField(max_length=100)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "external_id"], name="tenants_external_route_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider}:{self.external_id} → {self.tenant_id}"

@@ -388,6 +388,56 @@ CELERY_BEAT_SCHEDULE["crm-documents-sweep"] = {
     "schedule": 24 * 60 * 60,
 }
 
+# Meetings: the video room of each session (meetings/) ------------------------------------
+# Each tenant picks one of these (MeetingSettings.provider); "jitsi" is the default.
+MEETING_PROVIDERS = {
+    "jitsi": "meetings.providers.jitsi.JitsiProvider",
+    "zoom": "meetings.providers.zoom.ZoomProvider",
+}
+MEETING_HTTP_TIMEOUT = 20  # seconds to wait for a provider's answer (5 to connect)
+# Jitsi with token authentication (prosody's token plugin): the domain serving
+# external_api.js and the rooms, and the app id/secret its prosody is configured with
+# (app_id, app_secret). Tokens are HS256 JWTs signed with the secret.
+JITSI_DOMAIN = env_str("JITSI_DOMAIN", "meet.jit.si")
+JITSI_APP_ID = env_str("JITSI_APP_ID")
+JITSI_APP_SECRET = env_str("JITSI_APP_SECRET")
+# The token's "aud" (prosody: asap_accepted_audiences; "jitsi" unless changed there).
+JITSI_AUDIENCE = env_str("JITSI_AUDIENCE", "jitsi")
+# Zoom, the platform's account: a Server-to-Server OAuth app (account credentials grant),
+# and the user meetings are made under when an agency has not connected its own Zoom.
+ZOOM_ACCOUNT_ID = env_str("ZOOM_ACCOUNT_ID")
+ZOOM_CLIENT_ID = env_str("ZOOM_CLIENT_ID")
+ZOOM_CLIENT_SECRET = env_str("ZOOM_CLIENT_SECRET")
+ZOOM_HOST_USER = env_str("ZOOM_HOST_USER")
+# Zoom, agencies' own accounts: a user-managed OAuth app; register one redirect URI on
+# the root domain: <scheme>://<ROOT_DOMAIN>/meetings/zoom/oauth/callback/
+ZOOM_OAUTH_CLIENT_ID = env_str("ZOOM_OAUTH_CLIENT_ID")
+ZOOM_OAUTH_CLIENT_SECRET = env_str("ZOOM_OAUTH_CLIENT_SECRET")
+# The secret token of the app's event subscriptions (webhooks are signed with it);
+# endpoint: <scheme>://<ROOT_DOMAIN>/meetings/zoom/webhook/
+ZOOM_WEBHOOK_SECRET_TOKEN = env_str("ZOOM_WEBHOOK_SECRET_TOKEN")
+ZOOM_OAUTH_URL = "https://zoom.us/oauth"
+ZOOM_API_URL = "https://api.zoom.us/v2"
+# Zoom allows 100 meeting creations or updates per user a day; we stop short of it.
+ZOOM_DAILY_MEETING_WRITES = 100
+# Join links go out 15 minutes before each class; classes both sides attended are
+# confirmed automatically after the tenant's delay.
+CELERY_BEAT_SCHEDULE["meetings-join-links"] = {
+    "task": "meetings.jobs_join.join_links_dispatch",
+    "schedule": 60,
+    "options": {"expires": 50},
+}
+CELERY_BEAT_SCHEDULE["meetings-auto-confirm"] = {
+    "task": "meetings.jobs_completion.completions_auto_confirm_dispatch",
+    "schedule": 15 * 60,
+    "options": {"expires": 14 * 60},
+}
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] |= {
+    "MeetingStatusEnum": "meetings.models.MeetingStatus",
+    "AttendanceRoleEnum": "meetings.models.AttendanceRole",
+    "CompletionViaEnum": "meetings.models.SessionCompletion.Via",
+}
+
 # Logging: every line carries the tenant schema it was written in ----------------------
 LOGGING = {
     "version": 1,

@@ -5,7 +5,7 @@ import tempfile
 
 from config.env import env_int, env_str
 from config.settings.base import *  # noqa: F403
-from config.settings.base import CACHES, DATABASES, REDIS_URL, SIMPLE_JWT
+from config.settings.base import CACHES, DATABASES, MEETING_PROVIDERS, REDIS_URL, SIMPLE_JWT
 
 DEBUG = False
 SECRET_KEY = "test-secret-key-not-for-production-0123456789abcdef"  # noqa: S105
@@ -54,3 +54,20 @@ MICROSOFT_OAUTH_AUTHORIZE_URL = "http://127.0.0.1:9/microsoft/{tenant}/oauth2/v2
 MICROSOFT_OAUTH_TOKEN_URL = "http://127.0.0.1:9/microsoft/{tenant}/oauth2/v2.0/token"  # noqa: S105
 MICROSOFT_GRAPH_API_URL = "http://127.0.0.1:9/graph/v1.0"
 CALENDAR_HTTP_TIMEOUT = 5
+# Meetings: a fake provider exists for tests only (tests/meetings/fake_provider.py). Jitsi
+# tokens are signed with a test secret; Zoom's endpoints point at a closed local port until
+# a test starts the fake Zoom (tests/meetings/zoom/fake_zoom.py).
+MEETING_PROVIDERS = {**MEETING_PROVIDERS, "fake": "tests.meetings.fake_provider.FakeProvider"}
+JITSI_DOMAIN = "meet.example.test"
+JITSI_APP_ID = "educonnect-test"
+JITSI_APP_SECRET = "test-jitsi-secret-0123456789abcdef0123456789"  # noqa: S105
+ZOOM_ACCOUNT_ID = "test-zoom-account"
+ZOOM_CLIENT_ID = "test-zoom-s2s-client"
+ZOOM_CLIENT_SECRET = "test-zoom-s2s-secret"  # noqa: S105
+ZOOM_HOST_USER = "host@zoom.example.test"
+ZOOM_OAUTH_CLIENT_ID = "test-zoom-oauth-client"
+ZOOM_OAUTH_CLIENT_SECRET = "test-zoom-oauth-secret"  # noqa: S105
+ZOOM_WEBHOOK_SECRET_TOKEN = "test-zoom-webhook-secret"  # noqa: S105
+ZOOM_OAUTH_URL = "http://127.0.0.1:9/zoom/oauth"
+ZOOM_API_URL = "http://127.0.0.1:9/zoom/v2"
+MEETING_HTTP_TIMEOUT = 5
