@@ -1,7 +1,9 @@
-"""Fixtures for the platform base: notifications, email backends, the real Celery worker."""
+"""Fixtures for the platform base: notifications, email backends, the real Celery worker,
+and headless Chromium for the browser tests."""
 
 from __future__ import annotations
 
+import os
 import smtplib
 from collections.abc import Callable, Iterator
 
@@ -59,3 +61,41 @@ def notification_for() -> Callable[..., Notification]:
         return notify(user=user, title=title, send_email=False, **fields)
 
     return make
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    """Debian's Chromium, headless, driven by Playwright (never a downloaded browser)."""
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; Django refuses ORM calls
+    # there unless told that this (test-only) mix is intended.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: run `python -m tests.setup_browser`")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-background-networking",
+                "--disable-dev-shm-usage",
+                "--disable-gpu",
+            ],
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    """One page of a fresh browser context."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.set_default_timeout(15_000)
+    return page

@@ -7,7 +7,6 @@ answers in their inbox; the student's calendar then shows the session confirmed.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import zoneinfo
 from urllib.parse import urlsplit
 
@@ -24,7 +23,6 @@ from tests.scheduling.conftest import dob_for
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
 SCREENSHOT = "/tmp/booking-confirmed.png"  # noqa: S108
 LONDON = zoneinfo.ZoneInfo("Europe/London")
 NEW_YORK = zoneinfo.ZoneInfo("America/New_York")
@@ -86,32 +84,6 @@ def agency(site, tenant_factory, member, password):
         "student": student.user.email,
         "password": password,
     }
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; Django refuses ORM calls
-    # there unless told that this (test-only) mix is intended.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: run `python -m tests.setup_browser`")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-background-networking",
-                "--disable-dev-shm-usage",
-                "--disable-gpu",
-            ],
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 def _signed_in(browser, agency: dict, email: str):

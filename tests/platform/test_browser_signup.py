@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from urllib.parse import urlsplit
@@ -14,7 +13,6 @@ from tenants.models import Tenant
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
 SLUG = "brightminds"
 EMAIL = "maya@brightminds.test"
 PASSWORD = "Violet-Harbour-58"
@@ -35,34 +33,6 @@ def site(live_server, public_tenant, settings) -> Iterator[str]:
         connection.set_schema_to_public()
         for tenant in Tenant.objects.filter(slug=SLUG):
             tenant.delete(force_drop=True)
-
-
-@pytest.fixture
-def page(monkeypatch):
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; Django refuses ORM calls
-    # there unless told that this (test-only) mix is intended.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: run `python -m tests.setup_browser`")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-background-networking",
-                "--disable-dev-shm-usage",
-                "--disable-gpu",
-            ],
-        )
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.set_default_timeout(15_000)
-            yield page
-        finally:
-            browser.close()
 
 
 def test_an_agency_owner_signs_up_confirms_their_email_and_reaches_the_dashboard(site, page):

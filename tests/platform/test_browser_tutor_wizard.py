@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from urllib.parse import urlsplit
 
@@ -17,7 +16,6 @@ from tests.crm.credentials.conftest import PDF
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
 SCREENSHOT = "/tmp/tutor-wizard-complete.png"  # noqa: S108
 
 
@@ -35,34 +33,6 @@ def tutor_account(site, tenant_factory, member, password) -> tuple[Tenant, str, 
     tutor = member(agency, Membership.Role.TUTOR, first_name="Tia", last_name="Tutor")
     port = urlsplit(site).port
     return agency, f"http://{agency.slug}.localhost:{port}", tutor.user.email, password
-
-
-@pytest.fixture
-def page(monkeypatch):
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; Django refuses ORM calls
-    # there unless told that this (test-only) mix is intended.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: run `python -m tests.setup_browser`")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-background-networking",
-                "--disable-dev-shm-usage",
-                "--disable-gpu",
-            ],
-        )
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.set_default_timeout(15_000)
-            yield page
-        finally:
-            browser.close()
 
 
 def test_a_tutor_completes_every_wizard_step_and_sees_100_percent(tutor_account, page, tmp_path):
