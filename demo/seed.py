@@ -17,6 +17,7 @@ from accounts.services.memberships import membership_create
 from crm.models import Subject, TutorSubject
 from crm.services import tutor_profile_ensure, tutor_profile_update, tutor_subject_add
 from demo.crm_seed import crm_demo_seed
+from demo.meetings_seed import meetings_demo_seed
 from demo.scheduling_seed import scheduling_demo_seed
 from tenants.models import Tenant
 from tenants.selectors import root_url, tenant_get_by_slug
@@ -160,6 +161,7 @@ def demo_seed() -> list[DemoLogin]:
         parent=member_of(parent, acme),
         freelance_tutor=member_of(freelancer, marketplace),
     )
+    meetings_demo_seed(acme_tutor=member_of(tutor, acme), student=member_of(student, acme))
 
     return [
         DemoLogin("Platform staff", staff.email, root_url("/accounts/login/")),

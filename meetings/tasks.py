@@ -3,3 +3,4 @@
 from meetings.jobs_completion import *  # noqa: F403
 from meetings.jobs_join import *  # noqa: F403
 from meetings.jobs_lifecycle import *  # noqa: F403
+from meetings.zoom.tasks import *  # noqa: F403

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET
 from accounts.models import Membership
 from accounts.selectors import member_counts_by_role, membership_list_for_user
 from config.errors import error_body
+from meetings.services.joining import upcoming_classes
 from notifications.selectors import notification_list
 from tenants.models import Tenant
 from tenants.selectors import tenant_list
@@ -77,6 +78,9 @@ _DASHBOARD_TITLES = {
     "parent": "Parent dashboard",
 }
 
+# Dashboards that list the viewer's next classes with a join button.
+_CLASS_DASHBOARDS = frozenset({"tutor", "student", "parent"})
+
 _DASHBOARD_FOR_ROLE = {
     Membership.Role.OWNER: "agency",
     Membership.Role.ADMIN: "agency",
@@ -99,6 +103,8 @@ def dashboard(request) -> HttpResponse:
         "dashboard_title": _DASHBOARD_TITLES[kind],
         "recent_notifications": notification_list(user=request.user)[:5],
     }
+    if kind in _CLASS_DASHBOARDS:
+        context["upcoming_classes"] = upcoming_classes(viewer=membership)
     if kind == "agency":
         counts = member_counts_by_role(tenant=request.tenant)
         context["member_counts"] = {

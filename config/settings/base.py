@@ -403,6 +403,9 @@ JITSI_APP_ID = env_str("JITSI_APP_ID")
 JITSI_APP_SECRET = env_str("JITSI_APP_SECRET")
 # The token's "aud" (prosody: asap_accepted_audiences; "jitsi" unless changed there).
 JITSI_AUDIENCE = env_str("JITSI_AUDIENCE", "jitsi")
+JITSI_TOKEN_SUBJECT = env_str("JITSI_TOKEN_SUBJECT")  # the token's "sub"; empty: JITSI_DOMAIN
+JITSI_EXTERNAL_API_URL = env_str("JITSI_EXTERNAL_API_URL")  # empty: JITSI_DOMAIN's external_api.js
+JITSI_EVENTS_TOKEN = env_str("JITSI_EVENTS_TOKEN")  # Bearer of event_sync (api_headers); empty: off
 # Zoom, the platform's account: a Server-to-Server OAuth app (account credentials grant),
 # and the user meetings are made under when an agency has not connected its own Zoom.
 ZOOM_ACCOUNT_ID = env_str("ZOOM_ACCOUNT_ID")

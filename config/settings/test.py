@@ -61,6 +61,7 @@ MEETING_PROVIDERS = {**MEETING_PROVIDERS, "fake": "tests.meetings.fake_provider.
 JITSI_DOMAIN = "meet.example.test"
 JITSI_APP_ID = "educonnect-test"
 JITSI_APP_SECRET = "test-jitsi-secret-0123456789abcdef0123456789"  # noqa: S105
+JITSI_EVENTS_TOKEN = "test-jitsi-events-token"  # noqa: S105
 ZOOM_ACCOUNT_ID = "test-zoom-account"
 ZOOM_CLIENT_ID = "test-zoom-s2s-client"
 ZOOM_CLIENT_SECRET = "test-zoom-s2s-secret"  # noqa: S105
