@@ -66,6 +66,22 @@ def notification_for() -> Callable[..., Notification]:
 CHROMIUM = "/usr/bin/chromium"
 
 
+def chromium_launch(playwright):
+    """Debian's Chromium, headless, with the flags this machine kind needs."""
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: run `python -m tests.setup_browser`")
+    return playwright.chromium.launch(
+        executable_path=CHROMIUM,
+        headless=True,
+        args=[
+            "--no-sandbox",
+            "--disable-background-networking",
+            "--disable-dev-shm-usage",
+            "--disable-gpu",
+        ],
+    )
+
+
 @pytest.fixture
 def browser(monkeypatch):
     """Debian's Chromium, headless, driven by Playwright (never a downloaded browser)."""
@@ -74,19 +90,8 @@ def browser(monkeypatch):
     # Playwright's sync API runs an event loop in this thread; Django refuses ORM calls
     # there unless told that this (test-only) mix is intended.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: run `python -m tests.setup_browser`")
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-background-networking",
-                "--disable-dev-shm-usage",
-                "--disable-gpu",
-            ],
-        )
+        chromium = chromium_launch(playwright)
         try:
             yield chromium
         finally:

@@ -8,7 +8,6 @@ lets the test play Jitsi's events.
 
 from __future__ import annotations
 
-import os
 from contextlib import ExitStack
 
 import pytest
@@ -17,7 +16,7 @@ from playwright.sync_api import sync_playwright
 
 from meetings.providers.base import Participant
 from tests.meetings.jitsi.conftest import config_of
-from tests.platform.conftest import CHROMIUM
+from tests.platform.conftest import chromium_launch
 
 pytestmark = pytest.mark.django_db
 
@@ -81,14 +80,8 @@ def open_room():
                     )
                 return route.fulfill(status=404, body="")
 
-            if not os.path.exists(CHROMIUM):
-                pytest.fail(f"{CHROMIUM} is missing: run `python -m tests.setup_browser`")
             playwright = stack.enter_context(sync_playwright())
-            browser = playwright.chromium.launch(
-                executable_path=CHROMIUM,
-                headless=True,
-                args=["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"],
-            )
+            browser = chromium_launch(playwright)
             stack.callback(browser.close)
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.set_default_timeout(15_000)

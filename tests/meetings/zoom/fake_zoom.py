@@ -23,19 +23,15 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
-import itertools
-import json
 import re
 import secrets
-import threading
-import time
 import zoneinfo
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
-from urllib.parse import parse_qs, unquote, urlencode, urlsplit
+from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.conf import settings
+
+from tests.fake_http import FakeService, Recorded, Reply
 
 START_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 PASSCODE = re.compile(r"^[a-zA-Z0-9@\-_*]{1,10}$")
@@ -44,25 +40,6 @@ DAILY_LIMIT_MESSAGE = (
     "You have exceeded the daily rate limit (100) of Meeting Create/Update API requests "
     "permitted for this particular user. You may resume these requests at GMT 00:00:00."
 )
-
-
-@dataclass
-class Recorded:
-    method: str
-    path: str
-    query: dict[str, str]
-    headers: dict[str, str]
-    form: dict[str, str] = field(default_factory=dict)
-    json: Any = None
-
-
-@dataclass
-class Reply:
-    status: int
-    body: Any = None
-    headers: dict[str, str] = field(default_factory=dict)
-    # Seconds to wait before answering (the request's effect has already happened).
-    delay: float = 0
 
 
 @dataclass
@@ -89,37 +66,19 @@ def _utc(instant: dt.datetime) -> str:
     return instant.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-class FakeZoom:
+class FakeZoom(FakeService):
+    unquote_paths = True
+    json_content_type = "application/json;charset=UTF-8"
+
     def __init__(self) -> None:
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self.server.fake = self  # type: ignore[attr-defined]
-        self.lock = threading.RLock()
-        self.ids = itertools.count(85_000_000_001)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.reset()
-
-    # Life cycle ------------------------------------------------------------------------------
-
-    def start(self) -> None:
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-    @property
-    def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
+        super().__init__(first_id=85_000_000_001)
 
     def endpoints(self) -> dict[str, str]:
         """Settings that point the adapter here."""
         return {"ZOOM_OAUTH_URL": f"{self.url}/zoom/oauth", "ZOOM_API_URL": f"{self.url}/zoom/v2"}
 
     def reset(self) -> None:
-        self.requests: list[Recorded] = []
-        self.problems: list[str] = []
-        self.faults: list[tuple[str, str, Reply]] = []
+        super().reset()
         self.codes: dict[str, dict] = {}
         self.access_tokens: dict[str, dict] = {}
         self.refresh_tokens: dict[str, dict] = {}
@@ -150,10 +109,8 @@ class FakeZoom:
         self.users[user.id] = user
         return user
 
-    def fail(self, method: str, path_part: str, status: int, body=None, headers=None) -> None:
-        """Answer the next ``method`` request whose path contains ``path_part`` with an error."""
-        default = {"code": status, "message": f"Failure {status} as scripted."}
-        self.faults.append((method, path_part, Reply(status, body or default, headers or {})))
+    def fault_body(self, status: int) -> dict:
+        return {"code": status, "message": f"Failure {status} as scripted."}
 
     def slow_next_create(self, seconds: float) -> None:
         """The next meeting create happens, but its answer comes ``seconds`` late."""
@@ -181,26 +138,10 @@ class FakeZoom:
                     if token.get("user_id") == user.id:
                         token["valid"] = False
 
-    def calls(self, method: str, path_part: str) -> list[Recorded]:
-        return [r for r in self.requests if r.method == method and path_part in r.path]
-
     def meetings_of(self, user: ZoomUser) -> list[dict]:
         return [m for m in self.meetings.values() if m["host_id"] == user.id]
 
     # Request handling ------------------------------------------------------------------------
-
-    def handle(self, recorded: Recorded) -> Reply:
-        with self.lock:
-            self.requests.append(recorded)
-            for index, (method, part, reply) in enumerate(self.faults):
-                if method == recorded.method and part in recorded.path:
-                    del self.faults[index]
-                    return reply
-            for pattern, method, handler in self._routes():
-                match = re.fullmatch(pattern, recorded.path)
-                if match and method == recorded.method:
-                    return handler(recorded, **match.groupdict())
-            return self._problem(f"unexpected {recorded.method} {recorded.path}", 404)
 
     def _routes(self):
         api = "/zoom/v2"
@@ -216,9 +157,8 @@ class FakeZoom:
             (rf"{api}/meetings/(?P<meeting>[^/]+)", "DELETE", self.meeting_delete),
         ]
 
-    def _problem(self, message: str, status: int = 400) -> Reply:
-        self.problems.append(message)
-        return Reply(status, {"code": 300, "message": message})
+    def problem_body(self, message: str, status: int) -> dict:
+        return {"code": 300, "message": message}
 
     # OAuth -----------------------------------------------------------------------------------
 
@@ -595,49 +535,3 @@ class FakeZoom:
             return self._problem("delete: schedule_for_reminder should be false")
         self.deleted[meeting] = self.meetings.pop(meeting)
         return Reply(204)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def _serve(self) -> None:
-        fake: FakeZoom = self.server.fake  # type: ignore[attr-defined]
-        parts = urlsplit(self.path)
-        query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        recorded = Recorded(
-            method=self.command,
-            path=unquote(parts.path),
-            query=query,
-            headers={k.lower(): v for k, v in self.headers.items()},
-        )
-        content_type = self.headers.get("Content-Type", "")
-        if raw and content_type.startswith("application/x-www-form-urlencoded"):
-            recorded.form = {k: v[-1] for k, v in parse_qs(raw.decode()).items()}
-        elif raw and content_type.startswith("application/json"):
-            recorded.json = json.loads(raw)
-        elif raw:
-            fake.problems.append(f"{self.command} {parts.path}: body of type {content_type!r}")
-        reply = fake.handle(recorded)
-        if reply.delay:
-            time.sleep(reply.delay)
-        payload = (
-            b"" if reply.body is None or reply.status == 204 else json.dumps(reply.body).encode()
-        )
-        try:
-            self.send_response(reply.status)
-            for name, value in reply.headers.items():
-                self.send_header(name, value)
-            if payload:
-                self.send_header("Content-Type", "application/json;charset=UTF-8")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up waiting (a timeout under test)
-
-    do_GET = do_POST = do_PATCH = do_DELETE = _serve  # noqa: N815 (http.server names)
-
-    def log_message(self, format, *args) -> None:  # noqa: A002 (the base class's name)
-        return

@@ -14,19 +14,16 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
-import itertools
-import json
 import re
 import secrets
-import threading
 import zoneinfo
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import urlencode
 
 import jwt
 from django.conf import settings
+
+from tests.fake_http import FakeService, Recorded, Reply
 
 GOOGLE_SCOPES = {
     "https://www.googleapis.com/auth/calendar.events",
@@ -34,23 +31,6 @@ GOOGLE_SCOPES = {
 }
 GRAPH = "https://graph.microsoft.com/"
 BASE32HEX_ID = re.compile(r"^[a-v0-9]{5,1024}$")
-
-
-@dataclass
-class Recorded:
-    method: str
-    path: str
-    query: dict[str, str]
-    headers: dict[str, str]
-    form: dict[str, str] = field(default_factory=dict)
-    json: Any = None
-
-
-@dataclass
-class Reply:
-    status: int
-    body: Any = None
-    headers: dict[str, str] = field(default_factory=dict)
 
 
 def _rfc3339(value: Any) -> dt.datetime | None:
@@ -61,29 +41,7 @@ def _rfc3339(value: Any) -> dt.datetime | None:
     return parsed if parsed.tzinfo is not None else None
 
 
-class FakeProviders:
-    def __init__(self) -> None:
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self.server.fake = self  # type: ignore[attr-defined]
-        self.lock = threading.RLock()
-        self.ids = itertools.count(1)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.reset()
-
-    # Life cycle ------------------------------------------------------------------------------
-
-    def start(self) -> None:
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-    @property
-    def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
-
+class FakeProviders(FakeService):
     def endpoints(self) -> dict[str, str]:
         """Settings that point the adapters here."""
         microsoft = f"{self.url}/microsoft/{{tenant}}/oauth2/v2.0"
@@ -98,9 +56,7 @@ class FakeProviders:
         }
 
     def reset(self) -> None:
-        self.requests: list[Recorded] = []
-        self.problems: list[str] = []
-        self.faults: list[tuple[str, str, Reply]] = []
+        super().reset()
         self.codes: dict[str, dict] = {}
         self.access_tokens: dict[str, dict] = {}
         self.refresh_tokens: dict[str, dict] = {}
@@ -114,10 +70,6 @@ class FakeProviders:
         self.page_size = 2
 
     # What tests set up -----------------------------------------------------------------------
-
-    def fail(self, method: str, path_part: str, status: int, body=None, headers=None) -> None:
-        """Answer the next ``method`` request whose path contains ``path_part`` with an error."""
-        self.faults.append((method, path_part, Reply(status, body or {}, headers or {})))
 
     def tokens_issue(self, provider: str, email: str) -> tuple[str, str]:
         """An access and a refresh token as if ``email`` had consented already."""
@@ -140,9 +92,6 @@ class FakeProviders:
     def add_busy(self, provider: str, start: dt.datetime, end: dt.datetime, **extra) -> None:
         self.busy[provider].append({"start": start, "end": end, **extra})
 
-    def calls(self, method: str, path_part: str) -> list[Recorded]:
-        return [r for r in self.requests if r.method == method and path_part in r.path]
-
     # Request handling ------------------------------------------------------------------------
 
     def _issue(self, provider: str, email: str) -> tuple[str, str]:
@@ -150,19 +99,6 @@ class FakeProviders:
         self.access_tokens[access] = {"provider": provider, "email": email, "valid": True}
         self.refresh_tokens[refresh] = {"provider": provider, "email": email, "valid": True}
         return access, refresh
-
-    def handle(self, recorded: Recorded) -> Reply:
-        with self.lock:
-            self.requests.append(recorded)
-            for index, (method, part, reply) in enumerate(self.faults):
-                if method == recorded.method and part in recorded.path:
-                    del self.faults[index]
-                    return reply
-            for pattern, method, handler in self._routes():
-                match = re.fullmatch(pattern, recorded.path)
-                if match and method == recorded.method:
-                    return handler(recorded, **match.groupdict())
-            return self._problem(f"unexpected {recorded.method} {recorded.path}", 404)
 
     def _routes(self):
         google, graph = "/google/calendar/v3", "/graph/v1.0"
@@ -191,9 +127,8 @@ class FakeProviders:
             (rf"{graph}/me/calendarView", "GET", self.graph_calendar_view),
         ]
 
-    def _problem(self, message: str, status: int = 400) -> Reply:
-        self.problems.append(message)
-        return Reply(status, {"error": {"code": status, "message": message}})
+    def problem_body(self, message: str, status: int) -> dict:
+        return {"error": {"code": status, "message": message}}
 
     def _bearer(self, recorded: Recorded, provider: str) -> dict | None:
         header = recorded.headers.get("authorization", "")
@@ -640,44 +575,3 @@ class FakeProviders:
                 f"{self.url}/graph/v1.0/me/calendarView?{urlencode(following)}"
             )
         return Reply(200, body)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def _serve(self) -> None:
-        fake: FakeProviders = self.server.fake  # type: ignore[attr-defined]
-        parts = urlsplit(self.path)
-        query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        recorded = Recorded(
-            method=self.command,
-            path=parts.path,
-            query=query,
-            headers={k.lower(): v for k, v in self.headers.items()},
-        )
-        content_type = self.headers.get("Content-Type", "")
-        if raw and content_type.startswith("application/x-www-form-urlencoded"):
-            recorded.form = {k: v[-1] for k, v in parse_qs(raw.decode()).items()}
-        elif raw and content_type.startswith("application/json"):
-            recorded.json = json.loads(raw)
-        elif raw:
-            fake.problems.append(f"{self.command} {parts.path}: body of type {content_type!r}")
-        reply = fake.handle(recorded)
-        payload = (
-            b"" if reply.body is None or reply.status == 204 else json.dumps(reply.body).encode()
-        )
-        self.send_response(reply.status)
-        for name, value in reply.headers.items():
-            self.send_header(name, value)
-        if payload:
-            self.send_header("Content-Type", "application/json; charset=UTF-8")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    do_GET = do_POST = do_PATCH = do_DELETE = _serve  # noqa: N815 (http.server names)
-
-    def log_message(self, format, *args) -> None:  # noqa: A002 (the base class's name)
-        return
