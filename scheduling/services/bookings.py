@@ -34,13 +34,18 @@ from audit.services import audit_record
 from config.errors import ApplicationError
 from crm.guards import require_here
 from crm.minors import student_check
-from crm.models import StudentProfile, Subject, TutorAssignment, TutorProfile, TutorSubject
+from crm.models import StudentProfile, Subject, TutorProfile, TutorSubject
 from notifications.services import notify
 from scheduling.models import Session, SessionChange, TutorSchedule
 from scheduling.policy import Policy, policy_for
 from scheduling.selectors.sessions import bookable_students, session_party
 from scheduling.selectors.slots import slot_check
-from scheduling.services.common import change_record, no_overlap, session_price
+from scheduling.services.common import (
+    assignment_ensure,
+    change_record,
+    no_overlap,
+    session_price,
+)
 from scheduling.signals import session_changed_on_commit
 
 __all__ = [
@@ -266,24 +271,6 @@ def _changed(session: Session, change: str, event: str, actor: Membership | None
 # Requests ----------------------------------------------------------------------------------
 
 
-def _assignment_ensure(actor: Membership, tutor: TutorProfile, student, subject, request):
-    """Let the tutor see the student they were booked with."""
-    assignment, created = TutorAssignment.objects.get_or_create(
-        student=student,
-        tutor_id=tutor.user_id,
-        defaults={"subject": subject, "assigned_by": actor.user},
-    )
-    if created:
-        audit_record(
-            action="crm.tutor.assigned",
-            actor=actor.user,
-            tenant=actor.tenant,
-            target=assignment,
-            data={"student": student.pk, "tutor": tutor.user_id, "by": "booking"},
-            request=request,
-        )
-
-
 @transaction.atomic
 def session_request(
     *,
@@ -350,7 +337,9 @@ def session_request(
             decided_by=tutor.user if instant else None,
             decided_at=now if instant else None,
         )
-    _assignment_ensure(actor, tutor, student, subject, request)
+    assignment_ensure(
+        actor=actor, tutor=tutor, student=student, subject=subject, request=request, by="booking"
+    )
     if instant:
         _changed(session, "confirmed", "session.confirmed", actor)
     else:

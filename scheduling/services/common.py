@@ -11,13 +11,15 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.models import User
-from crm.models import Subject, TutorProfile, TutorSubject
+from accounts.models import Membership, User
+from audit.services import audit_record
+from crm.models import Subject, TutorAssignment, TutorProfile, TutorSubject
 from scheduling.models import Session, SessionChange
 from scheduling.policy import Policy, policy_for
 
 __all__ = [
     "OVERLAP_CONSTRAINTS",
+    "assignment_ensure",
     "change_record",
     "no_overlap",
     "session_price",
@@ -130,3 +132,23 @@ def change_record(
         ),
         currency=session.currency,
     )
+
+
+def assignment_ensure(
+    *, actor: Membership, tutor: TutorProfile, student, subject, request, by: str
+) -> None:
+    """Let the tutor see the student they were booked with (``by``: "booking", "series")."""
+    assignment, created = TutorAssignment.objects.get_or_create(
+        student=student,
+        tutor_id=tutor.user_id,
+        defaults={"subject": subject, "assigned_by": actor.user},
+    )
+    if created:
+        audit_record(
+            action="crm.tutor.assigned",
+            actor=actor.user,
+            tenant=actor.tenant,
+            target=assignment,
+            data={"student": student.pk, "tutor": tutor.user_id, "by": by},
+            request=request,
+        )

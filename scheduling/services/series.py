@@ -41,7 +41,7 @@ from audit.services import audit_record
 from config.errors import ApplicationError
 from crm.guards import require_here
 from crm.minors import student_check
-from crm.models import StudentProfile, Subject, TutorAssignment, TutorProfile, TutorSubject
+from crm.models import StudentProfile, Subject, TutorProfile, TutorSubject
 from notifications.services import notify
 from scheduling.models import Session, SessionChange, SessionSeries, TutorSchedule
 from scheduling.policy import Policy, policy_for, schedule_for
@@ -58,7 +58,12 @@ from scheduling.selectors.series import (
 )
 from scheduling.selectors.sessions import bookable_students, session_party
 from scheduling.services import bookings
-from scheduling.services.common import change_record, no_overlap, session_price
+from scheduling.services.common import (
+    assignment_ensure,
+    change_record,
+    no_overlap,
+    session_price,
+)
 from scheduling.signals import session_changed_on_commit
 
 __all__ = [
@@ -302,24 +307,6 @@ def _conflict_lines(occurrences: list[Occurrence], user: User) -> list[str]:
     return [f"{_when(o.starts_at, user)}: {o.conflict}" for o in occurrences if o.conflict]
 
 
-def _assignment_ensure(actor: Membership, tutor: TutorProfile, student, subject, request):
-    """Let the tutor see the student they were booked with."""
-    assignment, created = TutorAssignment.objects.get_or_create(
-        student=student,
-        tutor_id=tutor.user_id,
-        defaults={"subject": subject, "assigned_by": actor.user},
-    )
-    if created:
-        audit_record(
-            action="crm.tutor.assigned",
-            actor=actor.user,
-            tenant=actor.tenant,
-            target=assignment,
-            data={"student": student.pk, "tutor": tutor.user_id, "by": "series"},
-            request=request,
-        )
-
-
 @transaction.atomic
 def series_create(
     *,
@@ -416,7 +403,9 @@ def series_create(
             )
             for occurrence in free
         )
-    _assignment_ensure(actor, tutor, student, subject, request)
+    assignment_ensure(
+        actor=actor, tutor=tutor, student=student, subject=subject, request=request, by="series"
+    )
     audit_record(
         action="scheduling.series.created",
         actor=actor.user,
