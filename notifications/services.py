@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from notifications.models import Notification
+from tenants.transactions import on_commit_in_tenant
 
 
 @transaction.atomic
@@ -47,7 +48,7 @@ def notify(
     if send_email:
         from notifications.tasks import notification_email_send
 
-        transaction.on_commit(lambda: notification_email_send.delay(notification.pk))
+        on_commit_in_tenant(lambda: notification_email_send.delay(notification.pk))
     return notification
 
 

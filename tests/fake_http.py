@@ -142,14 +142,19 @@ class _Handler(BaseHTTPRequestHandler):
         reply = fake.handle(self._recorded(fake))
         if reply.delay:
             time.sleep(reply.delay)
-        payload = (
-            b"" if reply.body is None or reply.status == 204 else json.dumps(reply.body).encode()
-        )
+        # A body with its own Content-Type (a script, a page) is sent as it is; else JSON.
+        own_type = "Content-Type" in reply.headers
+        if reply.body is None or reply.status == 204:
+            payload = b""
+        elif own_type:
+            payload = reply.body if isinstance(reply.body, bytes) else str(reply.body).encode()
+        else:
+            payload = json.dumps(reply.body).encode()
         try:
             self.send_response(reply.status)
             for name, value in reply.headers.items():
                 self.send_header(name, value)
-            if payload:
+            if payload and not own_type:
                 self.send_header("Content-Type", fake.json_content_type)
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()

@@ -51,6 +51,7 @@ SHARED_APPS = [
     "django_otp.plugins.otp_totp",
     "accounts",
     "audit",
+    "connect",
     # Notifications live in both: account-level ones (verification, reset) in public,
     # everything that happens inside a tenant in that tenant's schema.
     "notifications",
@@ -460,7 +461,14 @@ LOGGING = {
         },
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Each PDF would log its seven rendering steps; fonttools logs every subset.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+        # The Stripe library logs every request at INFO, with its URL.
+        "stripe": {"level": "WARNING"},
+    },
 }
 
 SENTRY_DSN = env_str("SENTRY_DSN")
@@ -473,3 +481,40 @@ if SENTRY_DSN:
         traces_sample_rate=float(env_str("SENTRY_TRACES_SAMPLE_RATE", "0") or 0),
         send_default_pii=False,
     )
+
+# Payments: Stripe Connect, separate charges and transfers (billing/, connect/) -----------
+STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY")
+STRIPE_PUBLISHABLE_KEY = env_str("STRIPE_PUBLISHABLE_KEY")
+# Endpoint secrets (whsec_…) of the platform's webhook endpoint and of its Connect
+# endpoint (events on connected accounts); both post to
+# <scheme>://<ROOT_DOMAIN>/billing/stripe/webhook/
+STRIPE_WEBHOOK_SECRETS = env_list("STRIPE_WEBHOOK_SECRETS")
+STRIPE_WEBHOOK_TOLERANCE = 300  # seconds, Stripe's default
+STRIPE_API_BASE = env_str("STRIPE_API_BASE", "https://api.stripe.com")
+# Stripe.js must be loaded from Stripe (PCI): the payment element runs in Stripe's frames.
+STRIPE_JS_URL = env_str("STRIPE_JS_URL", "https://js.stripe.com/v3/")
+STRIPE_NETWORK_RETRIES = 2
+# Country of new Express accounts, and the platform's fee unless a tenant has its own.
+STRIPE_CONNECT_COUNTRY = env_str("STRIPE_CONNECT_COUNTRY", "US")
+PLATFORM_FEE_BASIS_POINTS = env_int("PLATFORM_FEE_BASIS_POINTS", 1000)
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] |= {
+    "InvoiceKindEnum": "billing.models.Invoice.Kind",
+    "RefundKindEnum": "billing.models.Refund.Kind",
+    "RefundStatusEnum": "billing.models.Refund.Status",
+    "PaymentStatusEnum": "billing.models.Payment.Status",
+    "PayeeEnum": "billing.models.Transfer.Recipient",
+}
+# Released earnings are paid out automatically once they are this old (the 24 to 48 hour promise).
+PAYOUT_DELAY_HOURS = 24
+CELERY_BEAT_SCHEDULE["billing-payouts"] = {
+    "task": "billing.tasks.payouts_dispatch",
+    "schedule": 60 * 60,
+}
+CELERY_BEAT_SCHEDULE["billing-retry"] = {
+    "task": "billing.tasks.retry_dispatch",
+    "schedule": 15 * 60,
+}
+CELERY_BEAT_SCHEDULE["connect-events-retry"] = {
+    "task": "connect.tasks.events_retry",
+    "schedule": 10 * 60,
+}

@@ -164,7 +164,7 @@ def sams_parent(acme, parent, student_profile) -> Membership:
 
 
 @pytest.fixture
-def cast(acme, member, teacher, learner, owner, tutor, student, sams_parent):  # noqa: PLR0917
+def cast(acme, member, teacher, learner, owner, tutor, student, sams_parent):
     """Everyone in acme around Theo and Sam, and people who are not on their classes."""
     other_tutor, _ = teacher(acme, first_name="Olga", email="olga@acme.test")
     other_student, _ = learner(first_name="Otto", email="otto@acme.test")

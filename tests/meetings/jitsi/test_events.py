@@ -257,7 +257,7 @@ def globex_meeting(globex, teacher, booked, room):
     return room(globex, booked(profile, pupil, timezone.now() + dt.timedelta(minutes=5)))
 
 
-def test_each_room_is_recorded_in_its_own_tenant_only(  # noqa: PLR0917
+def test_each_room_is_recorded_in_its_own_tenant_only(
     prosody, acme, globex, meeting, globex_meeting, tutor
 ):
     prosody.post("occupant/joined", joined(meeting, occupant(tutor)))

@@ -183,7 +183,7 @@ def test_the_students_token_makes_them_a_member_without_moderation(issue, meetin
     }
 
 
-def test_a_parents_token_is_a_members_token_in_their_own_name(  # noqa: PLR0917
+def test_a_parents_token_is_a_members_token_in_their_own_name(
     issue, acme, booked, tutor_profile, child, parent, room
 ):
     session = booked(tutor_profile, child, timezone.now() + dt.timedelta(minutes=10))
@@ -257,7 +257,7 @@ def test_the_script_url_and_token_subject_can_be_set_apart_from_the_domain(
         )
 
 
-def test_jitsi_accepts_the_token_for_its_room_only(  # noqa: PLR0917
+def test_jitsi_accepts_the_token_for_its_room_only(
     issue, acme, meeting, room, booked, tutor, tutor_profile, student_profile
 ):
     later = booked(tutor_profile, student_profile, timezone.now() + dt.timedelta(hours=3))

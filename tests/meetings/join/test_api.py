@@ -103,7 +103,7 @@ def test_joining_a_meeting_being_set_up_says_when_to_try_again(api_client, acme,
     assert response["Retry-After"] == "60"
 
 
-def test_a_parent_the_agency_does_not_let_in_is_refused_with_the_reason(  # noqa: PLR0917
+def test_a_parent_the_agency_does_not_let_in_is_refused_with_the_reason(
     api_client, acme, lesson, parent, student_profile, attendance
 ):
     with tenant_context(acme):
@@ -121,7 +121,7 @@ def test_a_parent_the_agency_does_not_let_in_is_refused_with_the_reason(  # noqa
     assert attendance(session) == []
 
 
-def test_another_student_and_another_agency_do_not_find_the_class(  # noqa: PLR0917
+def test_another_student_and_another_agency_do_not_find_the_class(
     api_client, acme, globex, member, learner, lesson, attendance
 ):
     other, _ = learner(first_name="Ola")

@@ -65,7 +65,7 @@ def test_times_are_shown_in_the_viewers_zone(web_client, acme, lesson, learner):
     assert f"Join opens at {local(opens, 'America/New_York', 'D j M, H:i')}" in page
 
 
-def test_a_parent_sees_their_childrens_classes_and_joins_where_allowed(  # noqa: PLR0917
+def test_a_parent_sees_their_childrens_classes_and_joins_where_allowed(
     web_client, acme, lesson, parent, child, student_profile
 ):
     with tenant_context(acme):
@@ -100,7 +100,7 @@ def test_no_classes_says_so(web_client, acme, student, fake_meetings):
 
 
 @pytest.mark.parametrize("who", ["student", "tutor", "parent"])
-def test_the_dashboard_takes_as_many_queries_for_many_classes_as_for_one(  # noqa: PLR0917
+def test_the_dashboard_takes_as_many_queries_for_many_classes_as_for_one(
     web_client, acme, lesson, child, request, who
 ):
     person = request.getfixturevalue(who)

@@ -163,7 +163,7 @@ def test_a_class_that_is_not_confirmed_cannot_be_joined(acme, lesson, tutor, sta
 # The meeting -------------------------------------------------------------------------------
 
 
-def test_a_meeting_being_set_up_asks_to_wait_and_is_nudged_once_a_minute(  # noqa: PLR0917
+def test_a_meeting_being_set_up_asks_to_wait_and_is_nudged_once_a_minute(
     acme, lesson, tutor, student, fake_meetings, django_capture_on_commit_callbacks
 ):
     session = lesson(ready=False)

@@ -82,7 +82,7 @@ def test_another_student_of_the_agency_does_not_find_the_class(
     assert attendance(session) == []
 
 
-def test_someone_of_another_agency_does_not_find_the_class_on_either_host(  # noqa: PLR0917
+def test_someone_of_another_agency_does_not_find_the_class_on_either_host(
     web_client, acme, globex, member, lesson, attendance
 ):
     outsider = member(globex, "student")

@@ -82,7 +82,7 @@ def test_a_rate_limit_is_retried_after_the_providers_delay_then_succeeds(
     assert _failure_notices(acme) == []
 
 
-def test_a_meeting_still_refused_after_the_last_retry_fails_and_tells_managers_once(  # noqa: PLR0917
+def test_a_meeting_still_refused_after_the_last_retry_fails_and_tells_managers_once(
     acme, lesson, sync, countdowns, member, meetings
 ):
     admin = member(acme, Membership.Role.ADMIN, first_name="Ada")
@@ -114,7 +114,7 @@ def test_a_meeting_still_refused_after_the_last_retry_fails_and_tells_managers_o
         (NotConfiguredError("Zoom credentials missing"), "settings are incomplete"),
     ],
 )
-def test_a_permanent_error_fails_the_meeting_at_once(  # noqa: PLR0917
+def test_a_permanent_error_fails_the_meeting_at_once(
     acme, lesson, sync, countdowns, meetings, error, advice
 ):
     meetings.fake.failures.append(error)

@@ -115,7 +115,7 @@ def test_an_owner_connects_the_agencys_zoom_through_zooms_consent(
         assert MeetingSettings.current().zoom_connection_id is None
 
 
-def test_the_flow_cannot_be_finished_by_someone_else_or_twice(  # noqa: PLR0917
+def test_the_flow_cannot_be_finished_by_someone_else_or_twice(
     fake_zoom, zoom_acme, owner_browser, root, web_client, member
 ):
     _, forward = consent_round_trip(owner_browser, root)
@@ -145,7 +145,7 @@ def test_a_refused_consent_stores_nothing(fake_zoom, zoom_acme, owner_browser, r
 
 
 @pytest.mark.parametrize("role", ["tutor", "student", "parent", "staff"])
-def test_only_owners_and_admins_reach_the_zoom_pages_and_api(  # noqa: PLR0917
+def test_only_owners_and_admins_reach_the_zoom_pages_and_api(
     fake_zoom, zoom_acme, connected, member, web_client, api_client, role
 ):
     row = connected()
@@ -169,7 +169,7 @@ def test_an_admin_manages_it_like_an_owner(fake_zoom, zoom_acme, connected, memb
     assert [c["email"] for c in body["connections"]] == ["zoom-owner@agency.example"]
 
 
-def test_another_agencys_owner_neither_sees_nor_changes_acmes_zoom(  # noqa: PLR0917
+def test_another_agencys_owner_neither_sees_nor_changes_acmes_zoom(
     fake_zoom, zoom_acme, connected, globex, api_client, web_client
 ):
     row = connected()
@@ -232,7 +232,7 @@ def test_a_connection_needing_a_reconnect_cannot_be_chosen(
     assert response.json()["error"]["code"] == "zoom_connection_revoked"
 
 
-def test_disconnecting_forgets_the_tokens_and_revokes_the_grant_at_zoom(  # noqa: PLR0917
+def test_disconnecting_forgets_the_tokens_and_revokes_the_grant_at_zoom(
     fake_zoom, zoom_acme, connected, owner, api_client, django_capture_on_commit_callbacks
 ):
     row = connected()

@@ -151,7 +151,7 @@ def test_a_retry_after_instant_is_honoured(fake_zoom, zoom_acme, pending):
     assert refused.value.retry_after == 1  # already past: try again straight away
 
 
-def test_our_own_count_stops_at_the_daily_limit_without_calling_zoom(  # noqa: PLR0917
+def test_our_own_count_stops_at_the_daily_limit_without_calling_zoom(
     fake_zoom, create, zoom_acme, pending, second, settings
 ):
     settings.ZOOM_DAILY_MEETING_WRITES = 2
@@ -312,7 +312,7 @@ def test_later_changes_go_to_the_account_the_meeting_was_made_in(
     assert not fake_zoom.meetings  # the fake refuses (and reports) another account's token
 
 
-def test_a_meeting_of_a_disconnected_account_is_made_anew_in_the_current_one(  # noqa: PLR0917
+def test_a_meeting_of_a_disconnected_account_is_made_anew_in_the_current_one(
     fake_zoom, create, zoom_acme, pending, connected, settings
 ):
     row = connected()

@@ -154,7 +154,7 @@ def test_a_token_another_worker_just_refreshed_is_used_without_spending_the_new_
     assert len(fake_zoom.calls("POST", "/zoom/oauth/token")) == 1
 
 
-def test_a_lost_grant_marks_the_connection_and_tells_the_owners_and_admins_once(  # noqa: PLR0917
+def test_a_lost_grant_marks_the_connection_and_tells_the_owners_and_admins_once(
     fake_zoom, zoom_acme, pending, connected, owner, member
 ):
     admin = member(zoom_acme, "admin")

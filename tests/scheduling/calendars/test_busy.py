@@ -165,7 +165,7 @@ def test_a_busy_refresh_is_retried_after_a_rate_limit(
     assert retries == [12]
 
 
-def test_the_periodic_refresh_reaches_tutors_in_every_tenant(  # noqa: PLR0917
+def test_the_periodic_refresh_reaches_tutors_in_every_tenant(
     fake, connected, tutor, student, globex, teacher
 ):
     acme_tutor = connected(tutor, "google")

@@ -263,7 +263,7 @@ def test_a_provider_without_credentials_is_not_offered(fake, settings, tutor, tu
     assert tutor_browser.post("/scheduling/calendars/yahoo/connect/").status_code == 404
 
 
-def test_connecting_adds_the_upcoming_confirmed_sessions(  # noqa: PLR0917
+def test_connecting_adds_the_upcoming_confirmed_sessions(
     fake, root, tutor, tutor_browser, lesson, django_capture_on_commit_callbacks
 ):
     with tenant_context(tutor.tenant):

@@ -86,9 +86,7 @@ def test_an_announcement_that_changes_no_time_sends_nothing(
 
 
 @pytest.mark.parametrize("change", ["cancelled", "declined", "expired"])
-def test_a_released_session_leaves_the_calendar(  # noqa: PLR0917
-    fake, connected, tutor, lesson, announce, change
-):
+def test_a_released_session_leaves_the_calendar(fake, connected, tutor, lesson, announce, change):
     connected(tutor, "google")
     announce(lesson, "confirmed", status=Session.Status.CONFIRMED)
     [mapping] = _mappings(tutor.tenant)
@@ -155,7 +153,7 @@ def test_a_retried_insert_adopts_the_event_its_first_attempt_made(
     assert [m.event_id for m in _mappings(tutor.tenant)] == [event_id]
 
 
-def test_the_tutor_and_a_linked_parent_get_the_session_too(  # noqa: PLR0917
+def test_the_tutor_and_a_linked_parent_get_the_session_too(
     fake, connected, tutor, tutor_profile, parent, child, booked, announce
 ):
     tutors = connected(tutor, "google")
@@ -216,7 +214,7 @@ def test_a_zone_outlook_does_not_know_is_sent_in_utc(fake, connected, student, l
     assert create.json["start"] == {"dateTime": "2031-06-02T09:00:00", "timeZone": "UTC"}
 
 
-def test_a_rate_limit_is_retried_after_the_time_google_asked_for(  # noqa: PLR0917
+def test_a_rate_limit_is_retried_after_the_time_google_asked_for(
     fake, connected, tutor, lesson, announce, retries
 ):
     connected(tutor, "google")
@@ -230,7 +228,7 @@ def test_a_rate_limit_is_retried_after_the_time_google_asked_for(  # noqa: PLR09
     assert len(_mappings(tutor.tenant)) == 1
 
 
-def test_googles_403_rate_limit_and_a_server_error_are_retried_with_backoff(  # noqa: PLR0917
+def test_googles_403_rate_limit_and_a_server_error_are_retried_with_backoff(
     fake, connected, tutor, lesson, announce, retries
 ):
     connected(tutor, "google")
@@ -244,7 +242,7 @@ def test_googles_403_rate_limit_and_a_server_error_are_retried_with_backoff(  # 
     assert len(fake.events["google"]) == 1
 
 
-def test_graph_throttling_is_retried_after_its_retry_after(  # noqa: PLR0917
+def test_graph_throttling_is_retried_after_its_retry_after(
     fake, connected, student, lesson, announce, retries
 ):
     connected(student, "microsoft")
@@ -254,7 +252,7 @@ def test_graph_throttling_is_retried_after_its_retry_after(  # noqa: PLR0917
     assert len(fake.events["microsoft"]) == 1
 
 
-def test_a_refusal_that_retrying_cannot_fix_is_recorded_not_retried(  # noqa: PLR0917
+def test_a_refusal_that_retrying_cannot_fix_is_recorded_not_retried(
     fake, connected, tutor, lesson, announce, retries
 ):
     connection = connected(tutor, "google")
@@ -267,7 +265,7 @@ def test_a_refusal_that_retrying_cannot_fix_is_recorded_not_retried(  # noqa: PL
     assert "Bad event" in connection.last_error
 
 
-def test_a_parent_who_is_unlinked_loses_the_event_on_the_next_change(  # noqa: PLR0917
+def test_a_parent_who_is_unlinked_loses_the_event_on_the_next_change(
     fake, connected, tutor_profile, parent, child, booked, announce
 ):
     connected(parent, "google")

@@ -81,7 +81,7 @@ def test_rotating_keys_keeps_old_tokens_readable_and_reencrypts_them(
     assert token_decrypt(_fresh(connection, tutor.tenant).refresh_token) == refresh
 
 
-def test_tokens_no_key_can_open_ask_for_a_reconnect(  # noqa: PLR0917
+def test_tokens_no_key_can_open_ask_for_a_reconnect(
     fake, connected, tutor, lesson, announce, settings
 ):
     connection = connected(tutor, "google")
@@ -164,7 +164,7 @@ def test_outlooks_rotated_refresh_token_replaces_the_old_one(
 # A revoked grant ---------------------------------------------------------------------------
 
 
-def test_a_revoked_grant_marks_the_connection_and_tells_the_user_once(  # noqa: PLR0917
+def test_a_revoked_grant_marks_the_connection_and_tells_the_user_once(
     fake, connected, tutor, tutor_profile, student_profile, booked, lesson, announce
 ):
     connection = connected(tutor, "google", expires_in=-1)

@@ -24,7 +24,7 @@ def in_days(days: int, hour: int = 10) -> dt.datetime:
 
 
 @pytest.fixture
-def cast(acme, owner, member, teacher, tutor, tutor_profile, student, student_profile, booked):  # noqa: PLR0917
+def cast(acme, owner, member, teacher, tutor, tutor_profile, student, student_profile, booked):
     """Theo tutors Sam (an adult with an account, whose parent Pat is linked); plus staff,
     another tutor and another student who must not see Sam's session.
     """

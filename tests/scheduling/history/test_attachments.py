@@ -96,7 +96,7 @@ def test_a_missing_file_is_a_field_error(api_client, acme, cast):
     assert "file" in field_errors(response)
 
 
-def test_a_child_without_consent_cannot_upload(  # noqa: PLR0917
+def test_a_child_without_consent_cannot_upload(
     api_client, acme, owner, member, booked, tutor_profile, parent
 ):
     kid = member(acme, "student", first_name="Kim")

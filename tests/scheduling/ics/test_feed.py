@@ -147,7 +147,7 @@ def test_the_window_is_90_days_back_to_a_year_ahead(acme, tutor, book, feed_of, 
     assert set(found) == {uid(s) for s in inside}
 
 
-def test_each_person_sees_their_own_side(  # noqa: PLR0917
+def test_each_person_sees_their_own_side(
     acme,
     teacher,
     tutor,

@@ -108,7 +108,7 @@ def test_a_session_moved_later_is_reminded_again_for_its_new_start(acme, confirm
     assert len(reminders_of(acme)) == 4
 
 
-def test_a_session_rescheduled_through_the_booking_service_is_reminded_for_its_new_time(  # noqa: PLR0917
+def test_a_session_rescheduled_through_the_booking_service_is_reminded_for_its_new_time(
     acme, booked, weekly, tutor_profile, student_profile, tutor
 ):
     from scheduling.services.bookings import session_reschedule
@@ -180,7 +180,7 @@ def test_a_late_scheduler_sends_no_stale_reminder(acme, confirmed):
     assert reminders_of(acme) == []
 
 
-def test_a_childs_parents_are_reminded_and_an_adults_are_not(  # noqa: PLR0917
+def test_a_childs_parents_are_reminded_and_an_adults_are_not(
     acme, owner, booked, tutor_profile, parent, child, student_profile, student
 ):
     with tenant_context(acme):
@@ -203,7 +203,7 @@ def test_a_childs_parents_are_reminded_and_an_adults_are_not(  # noqa: PLR0917
     assert parent_titles[0].startswith("Reminder: Kit's Mathematics with Theo Turner")
 
 
-def test_a_minor_with_an_account_and_their_parent_are_both_reminded(  # noqa: PLR0917
+def test_a_minor_with_an_account_and_their_parent_are_both_reminded(
     acme, owner, member, booked, tutor_profile, parent
 ):
     teen = member(acme, Membership.Role.STUDENT, first_name="Tia")

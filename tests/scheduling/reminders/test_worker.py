@@ -81,7 +81,7 @@ def _sent_in(tenant) -> int:
         ).count()
 
 
-def test_the_dispatcher_sends_each_agencys_reminders_in_its_own_schema(  # noqa: PLR0917
+def test_the_dispatcher_sends_each_agencys_reminders_in_its_own_schema(
     worker, acme, globex, teacher, member, booked
 ):
     start = timezone.now().replace(microsecond=0) + dt.timedelta(minutes=45)

@@ -50,7 +50,7 @@ def _session_ids(acme, series_id: int) -> list[int]:
         )
 
 
-def test_preview_lists_the_dates_in_the_viewers_zone_with_conflicts(  # noqa: PLR0917
+def test_preview_lists_the_dates_in_the_viewers_zone_with_conflicts(
     acme, as_, student, body, booked, tutor_profile, learner
 ):
     _, someone = learner(first_name="Olive")
@@ -117,7 +117,7 @@ def test_a_student_books_a_series_and_reads_it_back(acme, as_, student, body):
     assert {s["starts_at"][11:16] for s in detail.json()["sessions"]} == {"02:00"}
 
 
-def test_conflicts_refuse_a_series_unless_skipped(  # noqa: PLR0917
+def test_conflicts_refuse_a_series_unless_skipped(
     as_, student, body, booked, tutor_profile, learner
 ):
     _, someone = learner(first_name="Olive")
@@ -200,7 +200,7 @@ def test_edits_with_each_scope(acme, as_, student, tutor, body):
     assert {s["price_minor"] for s in every.json()["sessions"]} == {2000}
 
 
-def test_an_edit_needs_a_session_of_that_series(  # noqa: PLR0917
+def test_an_edit_needs_a_session_of_that_series(
     as_, student, tutor, body, booked, tutor_profile, student_profile
 ):
     series = as_(student).post(BASE, body(), format="json").json()
@@ -218,7 +218,7 @@ def test_an_edit_needs_a_session_of_that_series(  # noqa: PLR0917
         assert set(field_errors(response)) == {"session", "scope"}
 
 
-def test_a_conflicting_move_is_a_400_listing_the_dates(  # noqa: PLR0917
+def test_a_conflicting_move_is_a_400_listing_the_dates(
     acme, as_, student, tutor, body, booked, tutor_profile, learner
 ):
     series = as_(student).post(BASE, body(), format="json").json()
@@ -253,7 +253,7 @@ def test_cancellations_with_each_scope_return_their_outcomes(acme, as_, student,
     assert {c["party"] for c in every.json()["changes"]} == {"tutor"}
 
 
-def test_someone_else_in_the_agency_does_not_see_the_series(  # noqa: PLR0917
+def test_someone_else_in_the_agency_does_not_see_the_series(
     acme, as_, student, body, learner, teacher
 ):
     series = as_(student).post(BASE, body(), format="json").json()
@@ -267,9 +267,7 @@ def test_someone_else_in_the_agency_does_not_see_the_series(  # noqa: PLR0917
             assert response.status_code == 404, (who, suffix)
 
 
-def test_a_globex_token_finds_no_acme_series(  # noqa: PLR0917
-    acme, globex, api_client, as_, student, body, member
-):
+def test_a_globex_token_finds_no_acme_series(acme, globex, api_client, as_, student, body, member):
     series = as_(student).post(BASE, body(), format="json").json()
     globex_owner = member(globex, Membership.Role.OWNER)
     client = api_client(globex, globex_owner.user)

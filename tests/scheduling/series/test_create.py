@@ -22,7 +22,7 @@ def _fields(error: ValidationError) -> set[str]:
     return set(error.value.message_dict)
 
 
-def test_a_student_requests_a_weekly_series_the_tutor_must_accept(  # noqa: PLR0917
+def test_a_student_requests_a_weekly_series_the_tutor_must_accept(
     acme, create, rows, tutor, student, student_profile, notices
 ):
     series = create()
@@ -149,7 +149,7 @@ def test_a_new_york_tutors_series_keeps_its_local_time_across_the_autumn_change(
 
 
 @pytest.fixture
-def crowded(acme, booked, learner, teacher, tutor_profile, student_profile):  # noqa: PLR0917
+def crowded(acme, booked, learner, teacher, tutor_profile, student_profile):
     """The tutor is taken in week 2, the student (with another tutor) in week 3, and the
     tutor is away in week 4.
     """
@@ -264,7 +264,7 @@ def test_a_year_of_weekly_sessions_fits_in_the_limit(acme, create, rows):
     assert len(rows(series)) == 52
 
 
-def test_the_database_has_the_last_word_on_overlaps(  # noqa: PLR0917
+def test_the_database_has_the_last_word_on_overlaps(
     acme, create, monkeypatch, booked, learner, tutor_profile
 ):
     """A booking that slips in after the conflicts were checked is still refused."""

@@ -150,7 +150,7 @@ def test_all_may_move_a_series_by_whole_weeks_onto_its_own_dates(acme, accepted,
     assert [start for start, _, _ in rows(series)] == [local(first + n * WEEK) for n in range(1, 5)]
 
 
-def test_a_move_onto_a_taken_date_moves_nothing_and_lists_the_date(  # noqa: PLR0917
+def test_a_move_onto_a_taken_date_moves_nothing_and_lists_the_date(
     acme, accepted, rows, tutor, booked, learner, tutor_profile
 ):
     series = accepted()
@@ -239,7 +239,7 @@ def test_people_outside_the_session_cannot_move_it(acme, accepted, learner, teac
                 )
 
 
-def test_bad_scopes_and_times_are_field_errors(  # noqa: PLR0917
+def test_bad_scopes_and_times_are_field_errors(
     acme, accepted, tutor, booked, tutor_profile, student_profile
 ):
     series = accepted()
