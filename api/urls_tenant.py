@@ -4,6 +4,11 @@ from django.urls import path
 
 from api.urls_common import urlpatterns as common
 from api.views import (
+    billing_connect,
+    billing_history,
+    billing_invoices,
+    billing_payments,
+    billing_wallet,
     crm,
     crm_agency,
     crm_credentials,
@@ -75,4 +80,9 @@ urlpatterns = [
     *meetings_completion.urlpatterns,
     *meetings_agency.urlpatterns,
     *meetings_zoom.urlpatterns,
+    *billing_payments.urlpatterns,
+    *billing_history.urlpatterns,
+    *billing_wallet.urlpatterns,
+    *billing_invoices.urlpatterns,
+    *billing_connect.urlpatterns,
 ]

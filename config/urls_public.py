@@ -18,6 +18,7 @@ urlpatterns = [
         name="calendar_oauth_callback",
     ),
     path("meetings/", include("meetings.urls_public")),
+    path("billing/", include("connect.urls_public")),
     path("admin/", admin.site.urls),
 ]
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("crm/", include("crm.urls")),
     path("scheduling/", include("scheduling.urls")),
     path("meetings/", include("meetings.urls")),
+    path("billing/", include("billing.urls")),
     path("api/v1/", include("api.urls_tenant")),
 ]
 

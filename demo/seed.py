@@ -16,6 +16,7 @@ from accounts.models import Membership, User
 from accounts.services.memberships import membership_create
 from crm.models import Subject, TutorSubject
 from crm.services import tutor_profile_ensure, tutor_profile_update, tutor_subject_add
+from demo.billing_seed import billing_demo_seed
 from demo.crm_seed import crm_demo_seed
 from demo.meetings_seed import meetings_demo_seed
 from demo.scheduling_seed import scheduling_demo_seed
@@ -162,6 +163,11 @@ def demo_seed() -> list[DemoLogin]:
         freelance_tutor=member_of(freelancer, marketplace),
     )
     meetings_demo_seed(acme_tutor=member_of(tutor, acme), student=member_of(student, acme))
+    billing_demo_seed(
+        acme_owner=member_of(owner, acme),
+        acme_tutor=member_of(tutor, acme),
+        student=member_of(student, acme),
+    )
 
     return [
         DemoLogin("Platform staff", staff.email, root_url("/accounts/login/")),
