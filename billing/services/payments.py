@@ -454,8 +454,15 @@ def refund_send(refund_pk: int) -> Refund:
         if payment.status == Status.HELD and payment.transfers.exists():
             raise ReleaseInFlightError(f"payment {payment.pk} is being released")
         platform_part, transfer_parts = _refund_shares(payment, refund)
-        for transfer, amount in transfer_parts:
-            _reverse(payment, transfer, refund, amount)
+        try:
+            for transfer, amount in transfer_parts:
+                _reverse(payment, transfer, refund, amount)
+        except GatewayError as error:
+            if error.retryable:
+                raise
+            # A payee's account could not give the money back (already paid out, closed):
+            # people decide whether the platform refunds at its own cost.
+            return _refund_failed(refund, f"A transfer could not be reversed: {error.message}")
         try:
             sent = gateway.refund_create(
                 key=refund.idempotency_key,
@@ -466,16 +473,7 @@ def refund_send(refund_pk: int) -> Refund:
         except GatewayError as error:
             if error.retryable:
                 raise
-            refund.status = Refund.Status.FAILED
-            refund.last_error = error.message
-            refund.save()
-            _tell(
-                manager_ids(),
-                event="billing.refund_failed",
-                title="A refund failed",
-                body=error.message,
-            )
-            return refund
+            return _refund_failed(refund, error.message)
         refund.stripe_id = sent["id"]
         refund.status = Refund.Status.SUCCEEDED
         refund.save()
@@ -495,6 +493,23 @@ def refund_send(refund_pk: int) -> Refund:
             title="You have been refunded",
             body=f"{refund.amount_minor / 100:.2f} {refund.currency}: {refund.reason}",
         )
+    return refund
+
+
+def _refund_failed(refund: Refund, message: str) -> Refund:
+    from accounts.models import User
+
+    refund.status = Refund.Status.FAILED
+    refund.last_error = message
+    refund.save()
+    staff = set(User.objects.filter(is_platform_staff=True).values_list("pk", flat=True))
+    _tell(
+        manager_ids() | staff,
+        event="billing.refund_failed",
+        title="A refund could not be made",
+        body=f"{message} The student has not been refunded yet.",
+        url=payment_url(refund.payment),
+    )
     return refund
 
 

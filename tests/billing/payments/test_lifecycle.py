@@ -366,3 +366,19 @@ def test_a_lost_dispute_is_booked_once(acme, opened, pay, fake_stripe):
     balances = _balances(acme)
     assert "external:payer" not in balances
     assert not [a for a in balances if a.startswith("held:")]
+
+
+def test_a_refund_whose_transfer_cannot_be_reversed_fails_loudly_and_books_nothing_wrong(
+    acme, opened, pay, owner, accounts, fake_stripe, django_capture_on_commit_callbacks
+):
+    payment = _complete(acme, pay(opened), django_capture_on_commit_callbacks)
+    fake_stripe.connected_balance[accounts["agency"].stripe_id] = 0  # already paid out
+    with tenant_context(acme), django_capture_on_commit_callbacks(execute=True):
+        payments.refund_manual(actor=owner, payment=payment, amount=4000, reason="No-show")
+    with tenant_context(acme):
+        refund = Refund.objects.get()
+        assert refund.status == Refund.Status.FAILED
+        assert "reversed" in refund.last_error
+        assert Payment.objects.get(pk=payment.pk).refunded_minor == 0
+    assert fake_stripe.calls("POST", "/v1/refunds") == []
+    assert _balances(acme)["wallet:agency"] == 3600
