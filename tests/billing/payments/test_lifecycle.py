@@ -382,3 +382,43 @@ def test_a_refund_whose_transfer_cannot_be_reversed_fails_loudly_and_books_nothi
         assert Payment.objects.get(pk=payment.pk).refunded_minor == 0
     assert fake_stripe.calls("POST", "/v1/refunds") == []
     assert _balances(acme)["wallet:agency"] == 3600
+
+
+def test_the_students_confirmation_releases_the_payment(
+    acme, opened, pay, student, accounts, fake_stripe, django_capture_on_commit_callbacks
+):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from meetings.services.completion import session_completion_confirm
+
+    payment = pay(opened)
+    with tenant_context(acme):
+        # The class took place yesterday.
+        start = timezone.now() - dt.timedelta(days=1)
+        Session.objects.filter(pk=payment.session_id).update(
+            starts_at=start, ends_at=start + dt.timedelta(hours=1)
+        )
+        session = Session.objects.get(pk=payment.session_id)
+    with tenant_context(acme), django_capture_on_commit_callbacks(execute=True):
+        session_completion_confirm(actor=student, session=session)
+    with tenant_context(acme):
+        assert Payment.objects.get(pk=payment.pk).status == Status.RELEASED
+    assert len(fake_stripe.calls("POST", "/v1/transfers")) == 1
+
+
+def test_the_tutors_acceptance_opens_the_payment_and_asks_the_student_to_pay(
+    acme, booked, tutor_profile, student_profile, tutor, student, django_capture_on_commit_callbacks
+):
+    from notifications.models import Notification
+    from scheduling.services.bookings import session_accept
+
+    asked = booked(tutor_profile, student_profile, START, status=Session.Status.REQUESTED)
+    with tenant_context(acme), django_capture_on_commit_callbacks(execute=True):
+        session_accept(actor=tutor, session=asked)
+    with tenant_context(acme):
+        payment = Payment.objects.get(session=asked)
+        assert payment.status == Status.AWAITING
+        notice = Notification.objects.get(user=student.user, event="billing.payment_due")
+        assert notice.url.endswith(f"/billing/payments/{payment.pk}/pay/")
