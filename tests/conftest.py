@@ -3,6 +3,10 @@
 Tenants made in a test are created inside its transaction (schema included: DDL is
 transactional in PostgreSQL), so they vanish with the rollback. Tests that commit
 (``transactional_db``: browser and Celery-worker tests) drop the schemas they made.
+
+The schemas of the tenants nearly every test makes (``acme``, ``globex``, the marketplace)
+are cloned once per test session instead (see ``SchemaPool``): provisioning finds the
+schema already there and does everything else as usual, inside the test's transaction.
 """
 
 from __future__ import annotations
@@ -23,9 +27,75 @@ from accounts.services.tokens import token_pair_issue
 from tenants.models import Tenant
 from tenants.selectors import host_for_slug
 from tenants.services import agency_provision, marketplace_tenant_ensure, public_tenant_ensure
+from tenants.validators import schema_name_for_slug
 from tests.factories import PASSWORD, MembershipFactory, UserFactory
 
 ROLES = [role.value for role in Membership.Role]
+
+
+class SchemaPool:
+    """Committed clones of the template for the tenants nearly every test provisions.
+
+    Cloning a schema (and marking its migrations applied) is most of what making an agency
+    costs, and almost every test makes one or two. ``Tenant.save`` clones only when the
+    schema does not exist yet, so with these in place ``agency_provision`` and
+    ``marketplace_tenant_ensure`` still run in full (tenant, domain, owner, audit) inside
+    the test's transaction, and the rollback leaves the schema as cloned. Sequences are
+    the one thing a rollback does not restore: every test starts with them rewound to
+    the values a fresh clone has. Tests that commit get no pool: it is dropped before
+    them (their agencies are cloned as they always were) and cloned again after them.
+    Provisioning itself (cloning included) is proven by tests that use other slugs.
+    """
+
+    def __init__(self, names: tuple[str, ...]) -> None:
+        self.names = names
+        self.built = False
+        self.sequences: list[tuple[str, int, bool]] = []
+
+    def build(self) -> None:
+        self.drop()
+        for name in self.names:
+            Tenant(schema_name=name).create_schema(verbosity=0)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT format('%%I.%%I', schemaname, sequencename),"
+                " coalesce(last_value, start_value), last_value IS NOT NULL"
+                " FROM pg_sequences WHERE schemaname = ANY(%s)",
+                [list(self.names)],
+            )
+            self.sequences = cursor.fetchall()
+        self.built = True
+
+    def drop(self) -> None:
+        connection.set_schema_to_public()
+        with connection.cursor() as cursor:
+            for name in self.names:
+                cursor.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+        self.built = False
+
+    def rewind(self) -> None:
+        """Sequences as cloned (``setval`` is not undone by a rollback, so tests move them)."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(setval(name::regclass, value, called))"
+                " FROM unnest(%s::text[], %s::bigint[], %s::bool[]) AS s(name, value, called)",
+                [[row[column] for row in self.sequences] for column in range(3)],
+            )
+
+
+SCHEMA_POOL = SchemaPool(
+    tuple(schema_name_for_slug(slug) for slug in ("acme", "globex", "marketplace"))
+)
+
+
+def _commits(request) -> bool:
+    """Whether the test runs outside a transaction (its writes are committed)."""
+    marker = request.node.get_closest_marker("django_db")
+    return (
+        "transactional_db" in request.fixturenames
+        or "live_server" in request.fixturenames
+        or (marker is not None and marker.kwargs.get("transaction", False))
+    )
 
 
 @pytest.fixture(scope="session")
@@ -34,6 +104,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
     Test-database creation runs ``migrate``, which does not build the template that new
     agencies are cloned from; without it every provisioning would run every migration.
+    Then the schema pool is cloned from that template.
     """
     with django_db_blocker.unblock():
         template = settings.TENANT_BASE_SCHEMA
@@ -43,6 +114,29 @@ def django_db_setup(django_db_setup, django_db_blocker):
         call_command(
             "migrate_schemas", schema_name=template, tenant=True, interactive=False, verbosity=0
         )
+        SCHEMA_POOL.build()
+
+
+@pytest.fixture(autouse=True)
+def _schema_pool(request, django_db_blocker):
+    """Pooled schemas as freshly cloned for each test; none at all for tests that commit."""
+    uses_db = request.node.get_closest_marker("django_db") is not None or bool(
+        {"db", "transactional_db", "live_server"} & set(request.fixturenames)
+    )
+    if not uses_db:
+        yield
+        return
+    request.getfixturevalue("django_db_setup")  # the pool is built before anything drops it
+    commits = _commits(request)
+    with django_db_blocker.unblock():
+        if commits:
+            SCHEMA_POOL.drop()
+        elif SCHEMA_POOL.built:
+            SCHEMA_POOL.rewind()
+    yield
+    if commits:
+        with django_db_blocker.unblock():
+            SCHEMA_POOL.build()
 
 
 @pytest.hookimpl(wrapper=True)
@@ -104,13 +198,7 @@ def tenant_factory(request, public_tenant) -> Callable[..., Tenant]:
         return tenant
 
     yield make
-    marker = request.node.get_closest_marker("django_db")
-    commits = (
-        "transactional_db" in request.fixturenames
-        or "live_server" in request.fixturenames
-        or (marker is not None and marker.kwargs.get("transaction", False))
-    )
-    if commits:
+    if _commits(request):
         connection.set_schema_to_public()
         for tenant in made:
             if Tenant.objects.filter(pk=tenant.pk).exists():
