@@ -22,7 +22,7 @@ from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_POST, require_safe
 
 from billing.models import Payment
-from billing.services.payments import payment_checkout, payment_sync
+from billing.services.payments import payment_checkout, payment_sync, release_retry
 from config.errors import ApplicationError
 from connect.gateway import GatewayError
 from crm.pages import member_required
@@ -136,13 +136,36 @@ def session_payment(request, pk: int) -> HttpResponse:
         and party == "student"
         and payment.status == Payment.Status.AWAITING,
         "invoices": list(payment.invoices.all()) if payment and party != "tutor" else [],
+        "can_retry_release": payment is not None
+        and request.membership.is_manager
+        and payment.status == Payment.Status.HELD
+        and (
+            bool(payment.release_blocked_reason)
+            or payment.transfers.filter(status="failed").exists()
+        ),
     }
     template = "billing/_session_payment.html" if request.htmx else "billing/session_payment.html"
     return render(request, template, context)
 
 
+@member_required()
+@require_POST
+def payment_release_retry(request, pk: int) -> HttpResponse:
+    payment = _payment(request, pk)
+    try:
+        release_retry(actor=request.membership, payment=payment)
+    except PermissionDenied as error:
+        raise Http404 from error
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "The release is being tried again.")
+    return redirect("scheduling:session_detail", pk=payment.session_id)
+
+
 urlpatterns = [
     path("sessions/<int:pk>/payment/", session_payment, name="session_payment"),
+    path("payments/<int:pk>/release/", payment_release_retry, name="release_retry"),
     path("payments/<int:pk>/pay/", pay, name="pay"),
     path("payments/<int:pk>/pay/intent/", pay_intent, name="pay_intent"),
     path("payments/<int:pk>/pay/return/", pay_return, name="pay_return"),

@@ -18,7 +18,12 @@ from rest_framework.views import APIView
 
 from api.permissions import IsTenantMember
 from billing.models import Payment, Refund
-from billing.services.payments import payment_checkout, payment_sync, refund_manual
+from billing.services.payments import (
+    payment_checkout,
+    payment_sync,
+    refund_manual,
+    release_retry,
+)
 from scheduling.selectors.sessions import session_get
 
 ERRORS = {
@@ -135,6 +140,25 @@ class RefundView(APIView):
         return Response(RefundOutput(refund).data, status=status.HTTP_201_CREATED)
 
 
+class ReleaseView(APIView):
+    permission_classes = [IsTenantMember]
+
+    @extend_schema(
+        operation_id="billing_payment_release",
+        request=None,
+        responses={202: PaymentStateOutput, **ERRORS},
+        description=(
+            "Try a stuck release again (owners and admins): after a payee finished "
+            "onboarding, or after Stripe refused a transfer. The transfers are sent in "
+            "the background; the payment becomes released once all are made."
+        ),
+    )
+    def post(self, request, pk: int):
+        payment = release_retry(actor=request._request.membership, payment=_payment(request, pk))
+        payment.refresh_from_db()
+        return Response(PaymentStateOutput(payment).data, status=status.HTTP_202_ACCEPTED)
+
+
 urlpatterns = [
     path(
         "billing/payments/<int:pk>/checkout/",
@@ -143,4 +167,9 @@ urlpatterns = [
     ),
     path("billing/payments/<int:pk>/sync/", SyncView.as_view(), name="billing_payment_sync"),
     path("billing/payments/<int:pk>/refunds/", RefundView.as_view(), name="billing_payment_refund"),
+    path(
+        "billing/payments/<int:pk>/release/",
+        ReleaseView.as_view(),
+        name="billing_payment_release",
+    ),
 ]

@@ -48,6 +48,7 @@ __all__ = [
     "payment_release",
     "payment_sync",
     "refund_manual",
+    "release_retry",
     "session_changes_settle",
 ]
 
@@ -410,6 +411,44 @@ def _transfer_send(transfer: Transfer) -> None:
     )
 
 
+def release_retry(*, actor: Membership, payment: Payment) -> Payment:
+    """Try a stuck release again (owners, admins, platform staff): after a payee finished
+    onboarding, or after a transfer Stripe refused. A refused transfer made nothing at
+    Stripe, so it is sent again under a new key, to the payee's account as it is now."""
+    if not (actor.is_manager or actor.user.is_platform_staff):
+        raise PermissionDenied("Only the agency's owners and admins can retry a release.")
+    with transaction.atomic():
+        payment = _locked(payment.pk)
+        if payment.status != Status.HELD or payment.session.status not in RELEASABLE:
+            raise ApplicationError(
+                "Only a held payment of a class that took place (or kept a fee) can be released.",
+                code="not_releasable",
+                status=409,
+            )
+        accounts = {who: account for who, _, account in _recipients(payment)}
+        for transfer in payment.transfers.filter(status=Transfer.Status.FAILED):
+            account = accounts.get(transfer.recipient)
+            if account is None or not account.can_receive:
+                raise ApplicationError(
+                    f"The {transfer.recipient}'s payout account is not ready yet.",
+                    code="payout_account_not_ready",
+                    status=409,
+                )
+            attempt = transfer.idempotency_key.count(":retry") + 1
+            transfer.destination = account.stripe_id
+            transfer.status = Transfer.Status.PENDING
+            transfer.idempotency_key = (
+                f"{transfer.idempotency_key.split(':retry')[0]}:retry{attempt}"
+            )
+            transfer.last_error = ""
+            transfer.save()
+        payment.release_blocked_reason = ""
+        payment.save(update_fields=["release_blocked_reason", "updated_at"])
+        audit_record(actor=actor.user, action="billing.release_retried", target=payment)
+        _after_commit_release(payment.pk)
+    return payment
+
+
 # Refunds -----------------------------------------------------------------------------------
 
 
@@ -629,7 +668,7 @@ def refund_manual(*, actor: Membership, payment: Payment, amount: int, reason: s
         refund = payment_refund(
             payment=payment, amount=amount, reason=reason, kind=Refund.Kind.MANUAL, actor=actor.user
         )
-        audit_record(actor=actor, action="billing.refund_issued", target=payment)
+        audit_record(actor=actor.user, action="billing.refund_issued", target=payment)
     return refund
 
 

@@ -422,3 +422,33 @@ def test_the_tutors_acceptance_opens_the_payment_and_asks_the_student_to_pay(
         assert payment.status == Status.AWAITING
         notice = Notification.objects.get(user=student.user, event="billing.payment_due")
         assert notice.url.endswith(f"/billing/payments/{payment.pk}/pay/")
+
+
+def test_a_refused_transfer_is_sent_again_under_a_new_key_when_a_manager_retries(
+    acme, opened, pay, owner, accounts, fake_stripe, django_capture_on_commit_callbacks
+):
+    payment = pay(opened)
+    fake_stripe.fail("POST", "/v1/transfers", 400)
+    payment = _complete(acme, payment, django_capture_on_commit_callbacks)
+    with tenant_context(acme):
+        assert Transfer.objects.get().status == Transfer.Status.FAILED
+        assert payments.payment_release(payment.pk).status == Status.HELD  # not by itself
+    with tenant_context(acme), django_capture_on_commit_callbacks(execute=True):
+        payments.release_retry(actor=owner, payment=payment)
+    with tenant_context(acme):
+        assert Payment.objects.get(pk=payment.pk).status == Status.RELEASED
+    first, second = fake_stripe.calls("POST", "/v1/transfers")
+    assert first.headers["idempotency-key"] != second.headers["idempotency-key"]
+
+
+def test_only_managers_retry_a_release(acme, opened, pay, tutor, accounts):
+    payment = pay(opened)
+    with tenant_context(acme), pytest.raises(PermissionDenied):
+        payments.release_retry(actor=tutor, payment=payment)
+
+
+def test_a_release_cannot_be_retried_before_the_class(acme, opened, pay, owner, accounts):
+    payment = pay(opened)
+    with tenant_context(acme), pytest.raises(ApplicationError) as refused:
+        payments.release_retry(actor=owner, payment=payment)
+    assert refused.value.code == "not_releasable"

@@ -141,3 +141,53 @@ def test_a_refund_of_an_unpaid_payment_is_a_conflict(api_client, acme, owner, op
         format="json",
     )
     assert response.status_code == 409
+
+
+def test_a_manager_retries_a_blocked_release_by_api(
+    api_client, acme, owner, opened, pay, fake_stripe, django_capture_on_commit_callbacks
+):
+    from scheduling.models import Session
+    from tests.billing.payments.conftest import account
+
+    payment = pay(opened)
+    with tenant_context(acme):
+        Session.objects.filter(pk=payment.session_id).update(status="completed")
+    account(fake_stripe, tenant=acme)
+    client = api_client(acme, owner.user)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/api/v1/billing/payments/{payment.pk}/release/")
+    assert response.status_code == 202, response.content
+    with tenant_context(acme):
+        assert Payment.objects.get(pk=payment.pk).status == Payment.Status.RELEASED
+
+
+def test_a_tutor_cannot_retry_a_release_by_api(api_client, acme, tutor, opened, pay):
+    payment = pay(opened)
+    response = api_client(acme, tutor.user).post(f"/api/v1/billing/payments/{payment.pk}/release/")
+    assert response.status_code == 403
+
+
+def test_the_panel_offers_a_blocked_release_to_managers_and_the_button_retries(
+    web_client, acme, owner, tutor, opened, pay, fake_stripe, django_capture_on_commit_callbacks
+):
+    from billing.services import payments
+    from scheduling.models import Session
+    from tests.billing.payments.conftest import account
+
+    payment = pay(opened)
+    with tenant_context(acme):
+        Session.objects.filter(pk=payment.session_id).update(status="completed")
+        payments.payment_release(payment.pk)  # no payout account yet: blocked
+    url = f"/billing/sessions/{payment.session_id}/payment/"
+    manager = web_client(acme, owner.user)
+    assert (
+        'data-testid="release-retry"' in manager.get(url, HTTP_HX_REQUEST="true").content.decode()
+    )
+    tutor_panel = web_client(acme, tutor.user).get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert 'data-testid="release-retry"' not in tutor_panel
+    account(fake_stripe, tenant=acme)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = manager.post(f"/billing/payments/{payment.pk}/release/")
+    assert response.status_code == 302
+    with tenant_context(acme):
+        assert Payment.objects.get(pk=payment.pk).status == Payment.Status.RELEASED
