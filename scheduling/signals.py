@@ -9,7 +9,8 @@ meetings, billing) act on it. Keyword arguments: ``session`` (the saved ``Sessio
 from __future__ import annotations
 
 import django.dispatch
-from django.db import transaction
+
+from tenants.transactions import on_commit_in_tenant
 
 __all__ = ["SESSION_CHANGES", "session_changed", "session_changed_on_commit"]
 
@@ -32,7 +33,9 @@ def session_changed_on_commit(session, change: str) -> None:
     """Send ``session_changed`` once the current transaction commits (now if none)."""
     if change not in SESSION_CHANGES:
         raise ValueError(f"Unknown session change {change!r}")
-    transaction.on_commit(
+    # In the session's tenant even when the commit comes after the code left it (the
+    # demo seed, a webhook handled from the public schema).
+    on_commit_in_tenant(
         lambda: session_changed.send(sender=type(session), session=session, change=change),
         robust=True,
     )
