@@ -8,7 +8,6 @@ with filters by status, tutor, student and dates.
 
 from __future__ import annotations
 
-import datetime as dt
 from urllib.parse import urlencode
 
 from django import forms
@@ -25,11 +24,10 @@ from crm.csv_io import csv_response
 from crm.models import StudentProfile, TutorProfile
 from crm.pages import member_required
 from scheduling.selectors.history import viewer_zone
+from web.forms import date_range_clean
 
 Role = Membership.Role
 PAGE_SIZE = 25
-EARLIEST = dt.date(1970, 1, 1)
-LATEST = dt.date(2999, 12, 31)
 
 
 class PaymentFilterForm(forms.Form):
@@ -66,15 +64,7 @@ class PaymentFilterForm(forms.Form):
             del self.fields["student"]
 
     def clean(self):
-        data = super().clean()
-        for field in ("date_from", "date_to"):
-            day = data.get(field)
-            if day is not None and not EARLIEST <= day <= LATEST:
-                self.add_error(field, f"Use a date from {EARLIEST} to {LATEST}.")
-        start, end = data.get("date_from"), data.get("date_to")
-        if start and end and end < start and not self.errors:
-            self.add_error("date_to", "The last day cannot be before the first.")
-        return data
+        return date_range_clean(self, super().clean())
 
     def search(self) -> dict:
         if not self.is_bound:

@@ -15,7 +15,6 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from accounts.models import Membership
-from billing.fees import split_for
 from billing.models import BillingSettings, Payment, Refund, Transfer
 from billing.services import payments
 from billing.services.invoices import invoice_issue_credit_note, invoice_issue_receipt
@@ -28,25 +27,7 @@ Status = Payment.Status
 
 
 def _payment(session: Session) -> Payment:
-    parts = split_for(
-        tutor=session.tutor,
-        amount=session.price_minor,
-        currency=session.currency,
-        duration=session.duration,
-    )
-    return Payment.objects.create(
-        session=session,
-        tutor=session.tutor,
-        student=session.student,
-        amount_minor=parts.amount_minor,
-        currency=session.currency,
-        platform_fee_minor=parts.platform_fee_minor,
-        agency_commission_minor=parts.agency_commission_minor,
-        tutor_earnings_minor=parts.tutor_earnings_minor,
-        platform_fee_basis_points=parts.platform_fee_basis_points,
-        payout_route=parts.payout_route,
-        transfer_group=f"demo-session-{session.pk}",
-    )
+    return payments.payment_create(session, transfer_group=f"demo-session-{session.pk}")
 
 
 def _paid(session: Session, payer, paid_at: dt.datetime) -> Payment:

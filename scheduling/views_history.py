@@ -37,15 +37,13 @@ from scheduling.selectors.sessions import session_get, session_list, session_par
 from scheduling.selectors.slots import slot_list
 from scheduling.services import bookings
 from scheduling.services import history as services
-from web.forms import form_apply_errors
+from web.forms import date_range_clean, form_apply_errors
 
 Role = Membership.Role
 Status = Session.Status
 PAGE_SIZE = 25
 NO_SHOW_DAYS = 7
 RESCHEDULE_DAYS = 7
-EARLIEST = dt.date(1970, 1, 1)
-LATEST = dt.date(2999, 12, 31)
 
 NOTE_LABELS = {
     "tutor_notes": "Your private notes",
@@ -104,15 +102,7 @@ class SessionFilterForm(forms.Form):
             del self.fields["student"]
 
     def clean(self):
-        data = super().clean()
-        for field in ("date_from", "date_to"):
-            day = data.get(field)
-            if day is not None and not EARLIEST <= day <= LATEST:
-                self.add_error(field, f"Use a date from {EARLIEST} to {LATEST}.")
-        start, end = data.get("date_from"), data.get("date_to")
-        if start and end and end < start and not self.errors:
-            self.add_error("date_to", "The last day cannot be before the first.")
-        return data
+        return date_range_clean(self, super().clean())
 
     def search(self) -> dict:
         data = self.cleaned_data

@@ -24,7 +24,7 @@ from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Membership
+from accounts.models import Membership, User
 from audit.services import audit_record
 from billing import ledger
 from billing.fees import allocate, split_for
@@ -42,6 +42,7 @@ from tenants.transactions import on_commit_in_tenant
 
 __all__ = [
     "payment_checkout",
+    "payment_create",
     "payment_for_session",
     "payment_open",
     "payment_refund",
@@ -91,13 +92,38 @@ def _tell(user_ids, *, event: str, title: str, body: str, url: str = "") -> None
         notify(event=event, title=title, body=body, url=url, user=_user(user_id))
 
 
-def _user(user_id: int):
-    from accounts.models import User
+def _platform_staff_ids() -> set[int]:
+    return set(User.objects.filter(is_platform_staff=True).values_list("pk", flat=True))
 
+
+def _user(user_id: int):
     return User.objects.get(pk=user_id)
 
 
 # Opening -----------------------------------------------------------------------------------
+
+
+def payment_create(session: Session, *, transfer_group: str = "") -> Payment:
+    """A new payment of ``session`` with its split fixed now (the caller locked the session)."""
+    parts = split_for(
+        tutor=session.tutor,
+        amount=session.price_minor,
+        currency=session.currency,
+        duration=session.duration,
+    )
+    return Payment.objects.create(
+        session=session,
+        tutor=session.tutor,
+        student_id=session.student_id,
+        amount_minor=parts.amount_minor,
+        currency=session.currency,
+        platform_fee_minor=parts.platform_fee_minor,
+        agency_commission_minor=parts.agency_commission_minor,
+        tutor_earnings_minor=parts.tutor_earnings_minor,
+        platform_fee_basis_points=parts.platform_fee_basis_points,
+        payout_route=parts.payout_route,
+        transfer_group=transfer_group or f"{_schema()}-session-{session.pk}",
+    )
 
 
 def payment_open(session: Session) -> Payment | None:
@@ -109,25 +135,7 @@ def payment_open(session: Session) -> Payment | None:
         existing = Payment.objects.filter(session=session).first()
         if existing is not None or session.status != Session.Status.CONFIRMED:
             return existing
-        parts = split_for(
-            tutor=session.tutor,
-            amount=session.price_minor,
-            currency=session.currency,
-            duration=session.duration,
-        )
-        payment = Payment.objects.create(
-            session=session,
-            tutor=session.tutor,
-            student_id=session.student_id,
-            amount_minor=parts.amount_minor,
-            currency=session.currency,
-            platform_fee_minor=parts.platform_fee_minor,
-            agency_commission_minor=parts.agency_commission_minor,
-            tutor_earnings_minor=parts.tutor_earnings_minor,
-            platform_fee_basis_points=parts.platform_fee_basis_points,
-            payout_route=parts.payout_route,
-            transfer_group=f"{_schema()}-session-{session.pk}",
-        )
+        payment = payment_create(session)
         _tell(
             student_side_users(session),
             event="billing.payment_due",
@@ -536,14 +544,12 @@ def refund_send(refund_pk: int) -> Refund:
 
 
 def _refund_failed(refund: Refund, message: str) -> Refund:
-    from accounts.models import User
 
     refund.status = Refund.Status.FAILED
     refund.last_error = message
     refund.save()
-    staff = set(User.objects.filter(is_platform_staff=True).values_list("pk", flat=True))
     _tell(
-        manager_ids() | staff,
+        manager_ids() | _platform_staff_ids(),
         event="billing.refund_failed",
         title="A refund could not be made",
         body=f"{message} The student has not been refunded yet.",
@@ -740,7 +746,6 @@ DISPUTE_WON = ("won", "warning_closed")
 
 def dispute_apply(payment_pk: int, dispute: dict) -> Payment:
     """Apply a dispute's current state: open freezes release, won lifts it, lost books it."""
-    from accounts.models import User
 
     with transaction.atomic():
         payment = _locked(payment_pk)
@@ -763,9 +768,8 @@ def dispute_apply(payment_pk: int, dispute: dict) -> Payment:
             payment.status = Status.DISPUTED
         payment.save()
         if state != previous:
-            staff = set(User.objects.filter(is_platform_staff=True).values_list("pk", flat=True))
             _tell(
-                staff | manager_ids(),
+                _platform_staff_ids() | manager_ids(),
                 event="billing.dispute",
                 title=f"Payment dispute: {state.replace('_', ' ')}",
                 body=(
