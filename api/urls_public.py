@@ -3,7 +3,14 @@
 from django.urls import path
 
 from api.urls_common import urlpatterns as common
-from api.views import agencies, auth
+from api.views import (
+    agencies,
+    auth,
+    console_reviews,
+    console_verification,
+    marketplace_booking,
+    marketplace_search,
+)
 
 app_name = "api"
 
@@ -12,4 +19,8 @@ urlpatterns = [
     path("auth/register/", auth.RegisterView.as_view(), name="register"),
     path("agencies/", agencies.AgencySignupView.as_view(), name="agency_signup"),
     path("me/memberships/", agencies.MyMembershipsView.as_view(), name="my_memberships"),
+    *marketplace_search.urlpatterns,
+    *marketplace_booking.urlpatterns,
+    *console_verification.urlpatterns,
+    *console_reviews.urlpatterns,
 ]

@@ -14,6 +14,8 @@ from api.views import (
     crm_credentials,
     crm_progress,
     crm_students,
+    marketplace_gigs,
+    marketplace_reviews,
     meetings_agency,
     meetings_completion,
     meetings_join,
@@ -85,4 +87,6 @@ urlpatterns = [
     *billing_wallet.urlpatterns,
     *billing_invoices.urlpatterns,
     *billing_connect.urlpatterns,
+    *marketplace_gigs.urlpatterns,
+    *marketplace_reviews.urlpatterns,
 ]

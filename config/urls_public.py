@@ -19,6 +19,7 @@ urlpatterns = [
     ),
     path("meetings/", include("meetings.urls_public")),
     path("billing/", include("connect.urls_public")),
+    path("marketplace/", include("listings.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("scheduling/", include("scheduling.urls")),
     path("meetings/", include("meetings.urls")),
     path("billing/", include("billing.urls")),
+    path("marketplace/", include("marketplace.urls")),
     path("api/v1/", include("api.urls_tenant")),
 ]
 

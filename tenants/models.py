@@ -21,6 +21,9 @@ class Tenant(TenantMixin):
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
     default_currency = models.CharField(max_length=3, default="USD")
     is_active = models.BooleanField(default=True)
+    # An agency lists its tutors' gigs on the marketplace only when it opts in; the
+    # marketplace tenant itself is always listed.
+    marketplace_listed = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     auto_create_schema = True

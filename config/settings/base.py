@@ -52,6 +52,7 @@ SHARED_APPS = [
     "accounts",
     "audit",
     "connect",
+    "listings",
     # Notifications live in both: account-level ones (verification, reset) in public,
     # everything that happens inside a tenant in that tenant's schema.
     "notifications",
@@ -67,6 +68,7 @@ TENANT_APPS = [
     "scheduling",
     "meetings",
     "billing",
+    "marketplace",
     "reporting",
 ]
 

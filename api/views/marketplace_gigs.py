@@ -1,0 +1,3 @@
+"""Placeholder: routes are added by the module's owner."""
+
+urlpatterns: list = []
