@@ -119,7 +119,7 @@ class FreeWindow(models.Model):
         indexes = [models.Index(fields=["tutor", "starts_at"], name="listings_window_tutor")]
 
     def __str__(self) -> str:
-        return f"{self.starts_at:%Y-%m-%d %H:%M}–{self.ends_at:%H:%M}"
+        return f"{self.starts_at:%Y-%m-%d %H:%M} to {self.ends_at:%H:%M}"
 
 
 class ListedReview(models.Model):

@@ -12,20 +12,21 @@ from django.utils import timezone
 from accounts.models import Membership
 from crm.models import Subject, TutorProfile
 from marketplace.models import Gig
-from tests.scheduling.conftest import (  # noqa: F401 (fixtures)
-    booked,
-    in_tenant_of,
-    learner,
-    teacher,
-    weekly,
-)
+from tests.scheduling.conftest import booked, in_tenant_of, learner, teacher, weekly
+
+# The scheduling fixtures, shared here by name.
+__all__ = ["booked", "learner", "teacher", "weekly"]
 
 GIG_PRICE_MINOR = 3000
 
 
 @pytest.fixture
-def freelancer_pair(marketplace, teacher, weekly) -> tuple[Membership, TutorProfile]:
-    """A marketplace tutor (Fay Freeman, mathematics) free every day 08:00–20:00 London."""
+def freelancer_pair(
+    marketplace,
+    teacher,
+    weekly,
+) -> tuple[Membership, TutorProfile]:
+    """A marketplace tutor (Fay Freeman, mathematics) free every day 08:00-20:00 London."""
     membership, profile = teacher(
         marketplace, first_name="Fay", last_name="Freeman", email="fay@freelance.test"
     )
