@@ -9,7 +9,7 @@ the tenants. Nothing here is the source of truth: every row can be recomputed.
 - ``Listing``: one per published gig, with its tutor's rating, badge and next free time
   copied in so a search reads one table.
 - ``FreeWindow``: the tutor's free time over the coming weeks, for the availability filter.
-- ``ListedReview``: visible reviews, for tutor pages and moderation.
+- ``ListedReview``: reviews, for tutor pages (visible ones) and moderation (all).
 """
 
 from __future__ import annotations
@@ -134,6 +134,10 @@ class ListedReview(models.Model):
     author_name = models.CharField(max_length=160)
     reply = models.TextField(blank=True)
     replied_at = models.DateTimeField(null=True, blank=True)
+    # Hidden reviews stay here for moderation (and can be restored); pages show only the
+    # visible ones and no rating counts them.
+    hidden_at = models.DateTimeField(null=True, blank=True)
+    hidden_reason = models.TextField(blank=True)
     created_at = models.DateTimeField()
 
     class Meta:
