@@ -1,0 +1,1 @@
+"""Reads of the marketplace domain, one module per subdomain (gigs, languages, …)."""

@@ -1,0 +1,1 @@
+"""Writes of the marketplace domain, one module per subdomain (gigs, settings, …)."""
