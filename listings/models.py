@@ -19,6 +19,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
+from django.db.models import F
 
 SEARCH_CONFIG = "english"
 
@@ -100,7 +101,15 @@ class Listing(models.Model):
             models.Index(fields=["subject_slug", "level"], name="listings_listing_subject"),
             models.Index(fields=["currency", "price_minor"], name="listings_listing_price"),
             models.Index(fields=["-quality", "id"], name="listings_listing_quality"),
-            models.Index(fields=["-rating_average", "id"], name="listings_listing_rating"),
+            # Rating sort: best first, unrated last, more reviews breaking ties.
+            models.Index(
+                F("rating_average").desc(nulls_last=True),
+                F("rating_count").desc(),
+                F("id"),
+                name="listings_listing_rating",
+            ),
+            # Price sort across currencies (the currency index serves filtered ones).
+            models.Index(fields=["price_minor", "id"], name="listings_listing_price_order"),
             models.Index(fields=["next_free_at", "id"], name="listings_listing_soonest"),
             models.Index(fields=["tutor"], name="listings_listing_tutor"),
         ]

@@ -520,3 +520,13 @@ CELERY_BEAT_SCHEDULE["connect-events-retry"] = {
     "task": "connect.tasks.events_retry",
     "schedule": 10 * 60,
 }
+
+# Marketplace listing index (listings/) ----------------------------------------------------
+# Free windows are indexed this many days ahead (the search's availability filter).
+LISTING_WINDOW_DAYS = 28
+# Hourly, every listed tenant is refreshed: free windows age as time passes.
+CELERY_BEAT_SCHEDULE["listings-refresh"] = {
+    "task": "listings.tasks.listings_refresh_dispatch",
+    "schedule": 60 * 60,
+    "options": {"expires": 50 * 60},
+}
