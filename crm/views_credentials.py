@@ -23,6 +23,7 @@ from crm.forms_credentials import ReviewForm
 from crm.models import TutorProfile
 from crm.pages import member_required
 from crm.views_wizard import SERVICE_ERRORS
+from tenants.models import Tenant
 from web.forms import form_apply_errors
 
 # A tutor's profile, and the agency's review -----------------------------------------------
@@ -38,7 +39,12 @@ def _tutor(request, pk: int) -> TutorProfile:
 def _render_detail(request, profile: TutorProfile, status: int = 200, **forms_) -> HttpResponse:
     viewer = request.membership
     visible = selectors.tutor_profile_visible_sections(profile=profile, viewer=viewer)
-    can_review = viewer.is_manager and viewer.user_id != profile.user_id
+    # In the marketplace, platform staff verify tutors (from the console), not its members.
+    can_review = (
+        viewer.is_manager
+        and viewer.tenant.kind != Tenant.Kind.MARKETPLACE
+        and viewer.user_id != profile.user_id
+    )
     credentials = list(selectors.credential_list(viewer=viewer, profile=profile))
     for item in profile.subjects.all():  # minor units, shown in major ones (4550 → 45.50)
         rate = item.hourly_rate_minor

@@ -2,8 +2,11 @@
 review of credentials and of tutors.
 
 A tutor adds, changes and deletes credentials on their own profile; the agency's owners
-and admins review them. Stored files go when their row goes, after the commit; a write
-that fails removes the file it had just stored, and ``documents_sweep`` catches the rest.
+and admins review them. The marketplace has no agency: platform staff review its
+freelancers (``marketplace.services.verification``) through the same decision functions,
+``credential_decision_record`` and ``tutor_decision_record``. Stored files go when their
+row goes, after the commit; a write that fails removes the file it had just stored, and
+``documents_sweep`` catches the rest.
 """
 
 from __future__ import annotations
@@ -11,24 +14,28 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Membership
+from accounts.models import Membership, User
 from audit.services import audit_record
 from crm.documents import document_create, document_delete, document_discard_file, upload_validate
 from crm.guards import require_here, require_manager
 from crm.models import Credential, Document, TutorProfile, VerificationStatus
 from crm.validation import UNSET
 from notifications.services import notify
+from tenants.models import Tenant
 
 __all__ = [
     "credential_create",
+    "credential_decision_record",
     "credential_delete",
     "credential_review",
     "credential_update",
+    "tutor_decision_record",
     "tutor_intro_video_remove",
     "tutor_intro_video_upload",
     "tutor_review",
@@ -45,11 +52,13 @@ def _require_tutor_of(actor: Membership | None, profile: TutorProfile) -> Member
     return actor
 
 
-def _require_reviewer(actor: Membership | None, profile: TutorProfile) -> Membership:
-    actor = require_manager(actor, "Only the agency's owners and admins can review tutors.")
-    if actor.user_id == profile.user_id:
-        raise PermissionDenied("Nobody can review their own profile.")
-    return actor
+def _require_reviewer(actor: Membership | None) -> Membership:
+    actor = require_here(actor)
+    # The marketplace's members are the freelancers themselves (and whoever runs the
+    # tenant); a badge they could grant each other would mean nothing.
+    if actor.tenant.kind == Tenant.Kind.MARKETPLACE:
+        raise PermissionDenied("Platform staff verify marketplace tutors.")
+    return require_manager(actor, "Only the agency's owners and admins can review tutors.")
 
 
 def _text(errors: dict, field: str, value: Any, *, required: bool) -> str:
@@ -289,24 +298,34 @@ def _review_values(status: Any, reason: Any) -> tuple[str, str]:
     return status, reason
 
 
+def _require_not_own(reviewer: User, profile: TutorProfile) -> None:
+    if reviewer.pk == profile.user_id:
+        raise PermissionDenied("Nobody can review their own profile.")
+
+
 def _notify_tutor(profile: TutorProfile, *, event: str, title: str, body: str) -> None:
     if profile.user_id is None:
         return
-    notify(
-        user=profile.user,
-        event=event,
-        title=title,
-        body=body,
-        url=reverse("crm:wizard_step", kwargs={"step": "credentials"}),
-    )
+    # Also reached from the root domain (platform staff), whose URLs have no crm pages.
+    page = reverse("crm:wizard_step", kwargs={"step": "credentials"}, urlconf=settings.ROOT_URLCONF)
+    notify(user=profile.user, event=event, title=title, body=body, url=page)
 
 
 @transaction.atomic
-def credential_review(
-    *, credential: Credential, actor: Membership, status: str, reason: str = "", request=None
+def credential_decision_record(
+    *,
+    credential: Credential,
+    reviewer: User,
+    tenant: Tenant,
+    status: str,
+    reason: str = "",
+    request=None,
 ) -> Credential:
-    """Verify or reject (with a reason) a tutor's credential; the tutor is told.
+    """Verify or reject (with a reason) a credential in the schema in use; the tutor is told.
 
+    The one place a decision is written, whoever is entitled to make it: the agency's
+    managers (``credential_review``) or platform staff for the marketplace. The caller
+    checks that ``reviewer`` may decide here; nobody decides on their own credential.
     A credential may be reviewed again; the latest decision stands.
     """
     credential = (
@@ -314,17 +333,17 @@ def credential_review(
         .select_related("profile__user")
         .get(pk=credential.pk)
     )
-    actor = _require_reviewer(actor, credential.profile)
+    _require_not_own(reviewer, credential.profile)
     status, reason = _review_values(status, reason)
     credential.status = status
     credential.rejection_reason = reason if status == VerificationStatus.REJECTED else ""
-    credential.reviewed_by = actor.user
+    credential.reviewed_by = reviewer
     credential.reviewed_at = timezone.now()
     credential.save()
     audit_record(
         action="crm.credential.reviewed",
-        actor=actor.user,
-        tenant=actor.tenant,
+        actor=reviewer,
+        tenant=tenant,
         target=credential,
         data={"status": status, "reason": credential.rejection_reason},
         request=request,
@@ -340,20 +359,29 @@ def credential_review(
 
 
 @transaction.atomic
-def tutor_review(
-    *, profile: TutorProfile, actor: Membership, status: str, reason: str = "", request=None
+def tutor_decision_record(
+    *,
+    profile: TutorProfile,
+    reviewer: User,
+    tenant: Tenant,
+    status: str,
+    reason: str = "",
+    request=None,
 ) -> TutorProfile:
-    """Verify or reject (with a reason) a tutor as a whole; the tutor is told."""
+    """Verify or reject (with a reason) a tutor as a whole; the tutor is told.
+
+    Like ``credential_decision_record``: the caller checks who may decide.
+    """
     profile = (
         TutorProfile.objects.select_for_update(of=("self",))
         .select_related("user")
         .get(pk=profile.pk)
     )
-    actor = _require_reviewer(actor, profile)
+    _require_not_own(reviewer, profile)
     status, reason = _review_values(status, reason)
     profile.verification_status = status
     profile.verification_reason = reason if status == VerificationStatus.REJECTED else ""
-    profile.verification_reviewed_by = actor.user
+    profile.verification_reviewed_by = reviewer
     profile.verification_reviewed_at = timezone.now()
     profile.save(
         update_fields=[
@@ -366,8 +394,8 @@ def tutor_review(
     )
     audit_record(
         action="crm.tutor_profile.reviewed",
-        actor=actor.user,
-        tenant=actor.tenant,
+        actor=reviewer,
+        tenant=tenant,
         target=profile,
         data={"status": status, "reason": profile.verification_reason},
         request=request,
@@ -380,6 +408,36 @@ def tutor_review(
         body=profile.verification_reason,
     )
     return profile
+
+
+def credential_review(
+    *, credential: Credential, actor: Membership, status: str, reason: str = "", request=None
+) -> Credential:
+    """The agency's owners and admins verify or reject (with a reason) a tutor's credential."""
+    actor = _require_reviewer(actor)
+    return credential_decision_record(
+        credential=credential,
+        reviewer=actor.user,
+        tenant=actor.tenant,
+        status=status,
+        reason=reason,
+        request=request,
+    )
+
+
+def tutor_review(
+    *, profile: TutorProfile, actor: Membership, status: str, reason: str = "", request=None
+) -> TutorProfile:
+    """The agency's owners and admins verify or reject (with a reason) a tutor as a whole."""
+    actor = _require_reviewer(actor)
+    return tutor_decision_record(
+        profile=profile,
+        reviewer=actor.user,
+        tenant=actor.tenant,
+        status=status,
+        reason=reason,
+        request=request,
+    )
 
 
 # Introduction video ------------------------------------------------------------------------
