@@ -51,6 +51,7 @@ from scheduling.signals import session_changed_on_commit
 __all__ = [
     "DURATIONS",
     "NO_SHOW_DAYS",
+    "price_agreed",
     "requests_expire",
     "session_accept",
     "session_cancel",
@@ -132,6 +133,28 @@ def _price(errors: dict, tutor, subject, minutes, level: str) -> tuple[int, str]
         else:
             errors.update(error.message_dict)
     return 0, ""
+
+
+def price_agreed(price: tuple[int, str]) -> tuple[int, str]:
+    """A price the caller fixed instead of the tutor's rate, checked like a stored one.
+
+    Callers pass it from their own records (a gig's price), so a malformed one is a bug,
+    not bad input: it raises ``ValueError``.
+    """
+    if not isinstance(price, tuple) or len(price) != 2:
+        raise ValueError(f"Not a price: {price!r}")
+    minor, currency = price
+    if (
+        isinstance(minor, bool)
+        or not isinstance(minor, int)
+        or minor < 0
+        or not isinstance(currency, str)
+        or len(currency) != 3
+        or not currency.isalpha()
+        or not currency.isupper()
+    ):
+        raise ValueError(f"Not a price: {price!r}")
+    return minor, currency
 
 
 def _schedule_lock(tutor: TutorProfile) -> TutorSchedule:
@@ -282,12 +305,15 @@ def session_request(
     duration_minutes: int,
     message: str = "",
     level: str = "",
+    price: tuple[int, str] | None = None,
     request=None,
 ) -> Session:
     """Ask ``tutor`` for a session with ``student``; with instant booking it is confirmed.
 
     A request holds the slot until it is answered or expires (after the tenant's
     ``request_expiry_hours``, and at the latest when the session would start).
+    ``price`` (minor units, currency) replaces the tutor's rate for this session: a gig
+    booked on the marketplace has its own price.
     """
     actor = require_here(actor)
     if actor.role == Role.TUTOR:
@@ -306,9 +332,11 @@ def session_request(
     message = _text(errors, "message", message)
     if not isinstance(level, str):
         errors["level"] = ["Enter text."]
-    price, currency = 0, ""
-    if not errors.keys() & {"tutor", "subject", "duration_minutes", "level"}:
-        price, currency = _price(errors, tutor, subject, minutes, level)
+    price_minor, currency = 0, ""
+    if price is not None:
+        price_minor, currency = price_agreed(price)
+    elif not errors.keys() & {"tutor", "subject", "duration_minutes", "level"}:
+        price_minor, currency = _price(errors, tutor, subject, minutes, level)
     if errors:
         raise ValidationError(errors)
     ends_at = starts_at + dt.timedelta(minutes=minutes)
@@ -325,7 +353,7 @@ def session_request(
             starts_at=starts_at,
             ends_at=ends_at,
             status=Status.CONFIRMED if instant else Status.REQUESTED,
-            price_minor=price,
+            price_minor=price_minor,
             currency=currency,
             requested_by=actor.user,
             request_message=message,

@@ -231,6 +231,7 @@ def _plan(
     level: Any,
     message: Any,
     now: dt.datetime,
+    price: tuple[int, str] | None = None,
 ) -> _Plan:
     """Check a series request as ``session_request`` checks one session, and expand it."""
     if actor.role == Role.TUTOR:
@@ -252,16 +253,18 @@ def _plan(
     message = _text(errors, "message", message)
     if not isinstance(level, str):
         errors["level"] = ["Enter text."]
-    price, currency = 0, ""
-    if not errors.keys() & {"tutor", "subject", "duration_minutes", "level"}:
-        price, currency = _price(errors, tutor, subject, minutes, level)
+    price_minor, currency = 0, ""
+    if price is not None:
+        price_minor, currency = bookings.price_agreed(price)
+    elif not errors.keys() & {"tutor", "subject", "duration_minutes", "level"}:
+        price_minor, currency = _price(errors, tutor, subject, minutes, level)
     zone, rrule, starts = None, "", []
     if not errors.keys() & {"tutor", "first_starts_at", "frequency", "count", "until"}:
         zone = schedule_for(tutor).zone
         rrule, starts = _expand(errors, first, zone, frequency=frequency, count=count, until=until)
     if errors:
         raise ValidationError(errors)
-    return _Plan(zone, rrule, starts, minutes, price, currency, message)
+    return _Plan(zone, rrule, starts, minutes, price_minor, currency, message)
 
 
 def series_preview(
@@ -322,12 +325,14 @@ def series_create(
     skip_conflicts: bool = False,
     message: str = "",
     level: str = "",
+    price: tuple[int, str] | None = None,
     request=None,
 ) -> SessionSeries:
     """Book a weekly, fortnightly or monthly series (``count`` sessions or until a date).
 
     Refuses it when any date conflicts (``first_starts_at`` lists them) unless
-    ``skip_conflicts``, which books the free dates only.
+    ``skip_conflicts``, which books the free dates only. ``price`` (minor units,
+    currency) replaces the tutor's rate for each session, as in ``session_request``.
     """
     actor = require_here(actor)
     now = timezone.now()
@@ -344,6 +349,7 @@ def series_create(
         level=level,
         message=message,
         now=now,
+        price=price,
     )
     duration = dt.timedelta(minutes=plan.minutes)
     schedule = _schedule_lock(tutor)
