@@ -82,11 +82,8 @@ def scheduling_demo_seed(
     """Availability for both demo tutors; sessions for Acme's two students."""
     with tenant_context(freelance_tutor.tenant):
         profile = TutorProfile.objects.get(user_id=freelance_tutor.user_id)
+        # Fran answers each request herself: the marketplace's booking flow in the demo.
         _weekly(profile, range(4), "08:00", "12:00", time_zone="Europe/Berlin")
-        schedule = schedule_for(profile)
-        if not schedule.instant_booking:
-            schedule.instant_booking = True
-            schedule.save(update_fields=["instant_booking", "updated_at"])
 
     with tenant_context(acme_tutor.tenant):
         profile = TutorProfile.objects.select_related("user").get(user_id=acme_tutor.user_id)

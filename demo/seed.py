@@ -18,6 +18,7 @@ from crm.models import Subject, TutorSubject
 from crm.services import tutor_profile_ensure, tutor_profile_update, tutor_subject_add
 from demo.billing_seed import billing_demo_seed
 from demo.crm_seed import crm_demo_seed
+from demo.marketplace_seed import marketplace_demo_seed
 from demo.meetings_seed import meetings_demo_seed
 from demo.scheduling_seed import scheduling_demo_seed
 from tenants.models import Tenant
@@ -168,6 +169,13 @@ def demo_seed() -> list[DemoLogin]:
         acme_tutor=member_of(tutor, acme),
         student=member_of(student, acme),
     )
+    learner = marketplace_demo_seed(
+        marketplace=marketplace,
+        acme=acme,
+        freelance_tutor=member_of(freelancer, marketplace),
+        acme_tutor=member_of(tutor, acme),
+        platform_staff=staff,
+    )
 
     return [
         DemoLogin("Platform staff", staff.email, root_url("/accounts/login/")),
@@ -180,6 +188,9 @@ def demo_seed() -> list[DemoLogin]:
             "Freelance tutor (marketplace)",
             freelancer.email,
             marketplace.absolute_url("/accounts/login/"),
+        ),
+        DemoLogin(
+            "Student, no bookings yet (marketplace)", learner.email, root_url("/marketplace/")
         ),
         DemoLogin(
             "Agency owner (Globex)", globex_owner.email, globex.absolute_url("/accounts/login/")

@@ -36,4 +36,4 @@ def test_demo_sessions_cover_each_status_and_the_seed_stays_idempotent():
     with tenant_context(Tenant.objects.get(slug="marketplace")):
         rules = AvailabilityRule.objects.filter(tutor__user__email="freelancer@educonnect.test")
         assert rules.count() == 4
-        assert rules.first().tutor.schedule.instant_booking
+        assert not rules.first().tutor.schedule.instant_booking
