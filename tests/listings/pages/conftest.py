@@ -15,24 +15,7 @@ from django.utils import timezone
 
 from listings.indexing import tutor_refresh
 from listings.models import ListedReview, Listing, TutorListing
-from tests.marketplace.conftest import (
-    freelancer,
-    freelancer_pair,
-    freelancer_profile,
-    gig_factory,
-)
-from tests.scheduling.conftest import booked, in_tenant_of, learner, teacher, weekly
-
-__all__ = [
-    "booked",
-    "freelancer",
-    "freelancer_pair",
-    "freelancer_profile",
-    "gig_factory",
-    "learner",
-    "teacher",
-    "weekly",
-]
+from tests.scheduling.conftest import in_tenant_of
 
 LONDON = zoneinfo.ZoneInfo("Europe/London")
 

@@ -21,26 +21,7 @@ import pytest
 
 from crm.models import TutorProfile
 from listings.indexing import rebuild_all
-from tests.listings.index.conftest import review_factory
-from tests.marketplace.conftest import (
-    freelancer,
-    freelancer_pair,
-    freelancer_profile,
-    gig_factory,
-)
-from tests.scheduling.conftest import booked, in_tenant_of, learner, teacher, weekly
-
-__all__ = [
-    "booked",
-    "freelancer",
-    "freelancer_pair",
-    "freelancer_profile",
-    "gig_factory",
-    "learner",
-    "review_factory",
-    "teacher",
-    "weekly",
-]
+from tests.scheduling.conftest import in_tenant_of
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""The marketplace fixtures (a freelancer free every day, gigs) and a way to add reviews."""
+"""The marketplace fixtures (a freelancer free every day, gigs) and the scheduling ones,
+shared by name with every test of the public marketplace, and a way to add reviews."""
 
 from __future__ import annotations
 
