@@ -53,7 +53,7 @@ def _send(client, case):
     return client.generic(case.method.upper(), url, data=data, content_type=content_type)
 
 
-def _check(client, operation, mode: GenerationMode) -> None:
+def _check(client, operation, mode: GenerationMode, path_parameters: dict | None) -> None:
     @settings(
         max_examples=EXAMPLES_PER_MODE,
         deadline=None,
@@ -62,6 +62,8 @@ def _check(client, operation, mode: GenerationMode) -> None:
     )
     @given(case=operation.as_strategy(generation_mode=mode))
     def check(case):
+        if path_parameters:
+            case.path_parameters = {**(case.path_parameters or {}), **path_parameters}
         response = _send(client, case)
         assert response.status_code < 500, (
             f"{case.method} {case.formatted_path} ({mode.value}) → "
@@ -75,9 +77,10 @@ def _check(client, operation, mode: GenerationMode) -> None:
     check()
 
 
-def _fuzz(client, operation) -> None:
+def _fuzz(client, operation, *, path_parameters: dict | None = None) -> None:
+    """Valid and invalid requests; ``path_parameters`` pins ids to existing objects."""
     for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-        _check(client, operation, mode)
+        _check(client, operation, mode, path_parameters)
 
 
 @pytest.mark.parametrize("shard", range(ROOT_SHARDS))
