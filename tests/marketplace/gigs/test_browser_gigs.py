@@ -63,7 +63,18 @@ def test_a_tutor_posts_previews_and_publishes_a_gig(agency, browser):  # noqa: F
     page.get_by_label("Email").fill(agency["email"])
     page.get_by_label("Password").fill(agency["password"])
     page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Gigs").click()
+    # The navigation groups a tutor's pages in menus that a click outside or Escape closes.
+    nav = page.get_by_role("navigation", name="Main")
+    nav.get_by_text("Money").click()
+    expect(nav.get_by_role("link", name="Wallet")).to_be_visible()
+    page.mouse.click(600, 600)  # anywhere outside the menu
+    expect(nav.get_by_role("link", name="Wallet")).to_be_hidden()
+    nav.get_by_text("Teaching").click()
+    expect(nav.get_by_role("link", name="Availability")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(nav.get_by_role("link", name="Availability")).to_be_hidden()
+    nav.get_by_text("Teaching").click()
+    nav.get_by_role("link", name="Gigs").click()
     page.get_by_role("button", name="Post a gig").click()
 
     preview = page.get_by_test_id("gig-preview")
