@@ -363,7 +363,7 @@ def _reviewed_class(marketplace: Tenant, review: tuple) -> None:
         decided_at=starts_at - dt.timedelta(days=2),
     )
     GigBooking.objects.create(session=session, gig=gig, booked_by=reviewer)
-    Review.objects.create(
+    review = Review.objects.create(
         session=session,
         tutor=tutor,
         gig=gig,
@@ -373,6 +373,8 @@ def _reviewed_class(marketplace: Tenant, review: tuple) -> None:
         reply=reply,
         replied_at=starts_at + dt.timedelta(days=2) if reply else None,
     )
+    # Written the day after the class, not on the day of seeding.
+    Review.objects.filter(pk=review.pk).update(created_at=starts_at + dt.timedelta(days=1))
 
 
 def marketplace_demo_seed(
