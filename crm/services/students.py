@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -409,7 +410,9 @@ def student_editable_fields(*, student: StudentProfile, actor: Membership) -> tu
 
 
 def _student_url(tenant, student: StudentProfile) -> str:
-    return tenant.absolute_url(reverse("crm:student_detail", kwargs={"pk": student.pk}))
+    return tenant.absolute_url(
+        reverse("crm:student_detail", kwargs={"pk": student.pk}, urlconf=settings.ROOT_URLCONF)
+    )
 
 
 def _locked(student: StudentProfile) -> StudentProfile:
