@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from functools import cache
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -22,6 +21,7 @@ from crm.currencies import ISO_4217_CODES
 from crm.models import Level
 from listings.selectors import COUNT_CAP, MAX_PER_PAGE, SORTS
 from marketplace.selectors.languages import ISO_639_1
+from tenants.validators import time_zones
 from web.forms import EARLIEST, LATEST
 
 __all__ = ["MAX_RANGE_DAYS", "ListingSearchForm"]
@@ -30,11 +30,6 @@ MAX_RANGE_DAYS = 60
 DEFAULT_RANGE = dt.timedelta(days=7)
 PER_PAGE = 20
 RATINGS = [("", "Any rating"), ("3", "3 and up"), ("4", "4 and up"), ("4.5", "4.5 and up")]
-
-
-@cache
-def _zone_names() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
 
 
 class LocalDateTimeField(forms.DateTimeField):
@@ -134,7 +129,7 @@ class ListingSearchForm(forms.Form):
 
     def clean_tz(self) -> str:
         name = self.cleaned_data["tz"].strip()
-        if name and name not in _zone_names():
+        if name and name not in time_zones():
             raise ValidationError("Use an IANA time zone name, like Europe/London.")
         return name
 

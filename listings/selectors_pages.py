@@ -24,7 +24,7 @@ from marketplace.models import Gig
 from marketplace.services.booking import package_session_price
 from scheduling.selectors.availability import local_instant
 from scheduling.selectors.slots import Slot, slot_list
-from scheduling.services.availability import time_zones
+from tenants.validators import time_zones
 
 __all__ = [
     "FURTHEST_AHEAD",

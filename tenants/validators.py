@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import zoneinfo
+from functools import cache
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -29,8 +30,14 @@ def validate_agency_slug(value: str) -> None:
         raise ValidationError("This address is reserved; please choose another.", code="reserved")
 
 
+@cache
+def time_zones() -> frozenset[str]:
+    """Every IANA zone name (read from disk once: about 7 ms a time)."""
+    return frozenset(zoneinfo.available_timezones())
+
+
 def validate_time_zone(value: str) -> None:
-    if value not in zoneinfo.available_timezones():
+    if value not in time_zones():
         raise ValidationError(
             "Choose a valid IANA time zone, such as Europe/London.", code="time_zone"
         )

@@ -6,7 +6,6 @@ in the viewer's zone: the ``tz`` query parameter, else the user's ``time_zone``.
 
 from __future__ import annotations
 
-import functools
 import zoneinfo
 
 from django.http import Http404
@@ -17,6 +16,7 @@ from rest_framework import serializers
 
 from scheduling.models import Session
 from scheduling.selectors.sessions import session_get
+from tenants.validators import time_zones
 
 __all__ = ["TZ_PARAMETER", "AwareDateTimeField", "request_zone", "session_or_404"]
 
@@ -27,15 +27,10 @@ TZ_PARAMETER = OpenApiParameter(
 )
 
 
-@functools.cache
-def _zone_names() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
-
-
 def request_zone(request) -> zoneinfo.ZoneInfo:
     """The zone times are shown in: ``?tz=``, else the user's; a bad name is a 400."""
     name = request.query_params.get("tz") or request.user.time_zone or "UTC"
-    if name not in _zone_names():
+    if name not in time_zones():
         raise serializers.ValidationError(
             {"tz": ["Use an IANA time zone name, like Europe/London."]}
         )

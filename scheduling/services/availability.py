@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import zoneinfo
 from collections.abc import Iterable, Mapping
-from functools import cache
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -32,6 +30,7 @@ from scheduling.models import (
 )
 from scheduling.policy import schedule_for
 from scheduling.selectors.availability import schedule_editor_is
+from tenants.validators import time_zones
 
 __all__ = [
     "LIMITS",
@@ -80,11 +79,6 @@ SCHEDULE_FIELDS = (
     "instant_booking",
     *POLICY_OVERRIDES,
 )
-
-
-@cache
-def time_zones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
 
 
 def _require_editor(actor: Membership | None, tutor: TutorProfile) -> Membership:
